@@ -1,0 +1,89 @@
+/*
+ * template.h - the Jinja2 language as Ansible uses it.
+ *
+ * A real lexer, parser and evaluator (engine/template/), not string
+ * substitution. Settings are Ansible's: trim_blocks on, lstrip_blocks
+ * off, keep_trailing_newline on for template files, undefined variables
+ * are errors unless 'default' or 'is defined' handles them.
+ *
+ * Variables come from the caller through struct kiso_tmpl_ctx.lookup, so
+ * that vars.c can resolve them lazily (a variable whose value is itself
+ * a template is rendered when used, as Ansible does).
+ *
+ * Results are allocated in ctx->arena. Compiled templates are cached by
+ * source text inside the template engine; callers never see them.
+ */
+#ifndef KISO_TEMPLATE_H
+#define KISO_TEMPLATE_H
+
+#include "kiso_common.h"
+#include "value.h"
+
+struct kiso_tmpl_ctx {
+	/*
+	 * Finds variable 'name'. Sets *out to the value, or to NULL when the
+	 * variable is undefined (not an error by itself). Returns 0, or a
+	 * negative code with err set (e.g. a loop between variables).
+	 * The value returned must be fully rendered already (vars.c renders
+	 * lazily before returning), or flagged KISO_VF_UNSAFE.
+	 */
+	int (*lookup)(void *data, const char *name, struct kiso_value **out,
+		      struct kiso_error *err);
+	void *data;
+	struct kiso_arena *arena;  /* results live here */
+	/*
+	 * Directories searched, in order, by lookup('file'), lookup('template'),
+	 * first_found, fileglob and the 'template' of include files: for a task
+	 * in a role, the role's files/ or templates/, the role dir, then the
+	 * playbook dir. NULL-terminated; NULL means the current directory.
+	 */
+	const char *const *search_path;
+	/* Process environment for lookup('env'); NULL means getenv(). */
+	const char *const *environ;
+};
+
+/* True when s contains '{{', '{%' or '{#' (a string worth templating). */
+bool kiso_tmpl_has_template(const char *s, size_t len);
+
+/*
+ * Parses 'src' as a template and reports the first syntax error with its
+ * file:line:col (pos is where src starts in its file; the column of an
+ * error inside the string is relative to it). Renders nothing.
+ */
+int kiso_tmpl_check(const char *src, size_t len, struct kiso_pos pos, struct kiso_error *err);
+
+/* Parses a bare expression ('when:', 'changed_when:'); syntax check only. */
+int kiso_tmpl_check_expr(const char *expr, size_t len, struct kiso_pos pos,
+			 struct kiso_error *err);
+
+/*
+ * Renders template text to text (a template file, `kiso render --file`),
+ * appending to out. This is what Ansible's template module writes.
+ */
+int kiso_tmpl_render_text(struct kiso_buf *out, struct kiso_tmpl_ctx *ctx, const char *src,
+			  size_t len, struct kiso_pos pos, struct kiso_error *err);
+
+/*
+ * Ansible's Templar.template(v): strings are rendered, lists and maps
+ * recursively (keys too), other scalars and KISO_VF_UNSAFE values are
+ * returned as they are. A string whose rendered text starts with '[' or
+ * '{', or is 'True'/'False', is turned back into a value as Ansible's
+ * ansible_concat does (ast.literal_eval); anything else stays a string
+ * ("{{ 1 + 1 }}" gives the string '2'). A string without template markers
+ * is returned unchanged (same pointer).
+ */
+int kiso_tmpl_render_value(struct kiso_value **out, struct kiso_tmpl_ctx *ctx,
+			   const struct kiso_value *v, struct kiso_error *err);
+
+/*
+ * Evaluates a bare Jinja2 expression to its native value ('when:' is
+ * "{{ (EXPR) }}" in Ansible, but kiso keeps the native result so that
+ * callers can take its truth value).
+ */
+int kiso_tmpl_eval(struct kiso_value **out, struct kiso_tmpl_ctx *ctx, const char *expr,
+		   size_t len, struct kiso_pos pos, struct kiso_error *err);
+
+/* Drops the cache of compiled templates (tests, fuzzing). */
+void kiso_tmpl_cache_clear(void);
+
+#endif
