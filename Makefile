@@ -2,7 +2,8 @@
 #
 #   make            build ./kiso (installs missing Debian packages first)
 #   make test       every test: unit (cmocka), command-line and differential
-#                   tests, then the unit tests again under ASan+UBSan
+#                   tests, the unit tests again under ASan+UBSan, and each
+#                   fuzzer for TEST_FUZZ_SECONDS (default 10; CI: 60)
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)
 #   make docs       docs/modules/*.md from the module schemas
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -17,6 +18,7 @@ BINDIR ?= $(PREFIX)/bin
 CC ?= cc
 CLANG ?= clang
 FUZZ_SECONDS ?= 60
+TEST_FUZZ_SECONDS ?= 10
 
 PKGS := yaml-0.1 libssh2 libgit2 libpcre2-8 libcrypto
 TEST_PKGS := cmocka
@@ -91,7 +93,7 @@ test: deps-check
 	$(MAKE) kiso
 	$(MAKE) BUILD=release unit-bins
 	$(MAKE) BUILD=asan unit-bins asan-kiso
-	tests/run
+	FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) tests/run
 
 unit-bins: $(UNIT_BIN)
 
