@@ -67,6 +67,11 @@ struct kiso_module {
 	 * there are none. Returns 0, or adds messages to 'd' and returns -1.
 	 */
 	int (*validate)(const struct kiso_value *args, struct kiso_pos pos, struct kiso_diags *d);
+	/*
+	 * A NULL plan means "schema registered, not runnable yet": tasks
+	 * using the module load and validate, and the runner refuses to run
+	 * them with a clear message.
+	 */
 	int (*plan)(struct kiso_task *t, struct kiso_plan *out);          /* reads only */
 	int (*apply)(struct kiso_task *t, const struct kiso_plan *plan);  /* converges */
 };
