@@ -83,6 +83,8 @@ enum kiso_taskdef_kind {
 	KISO_TD_INCLUDE_ROLE,  /* dynamic: 'role' loaded now when its name holds no
 				* template, else NULL and 'role_name' is rendered
 				* at run time */
+	KISO_TD_META,          /* 'meta: flush_handlers' etc.: args "_raw_params"
+				* holds the action (the runner's job) */
 };
 
 struct kiso_taskdef {
@@ -164,15 +166,22 @@ struct kiso_role {
 	 */
 	struct kiso_value *kw;
 	/*
-	 * Role parameters of this use: the entry's keys that are not keywords,
-	 * plus the entries of its 'vars:' key (Ansible merges both into role
-	 * params). Never NULL (maybe empty).
+	 * Role parameters of this use: the entry's keys that are not keywords
+	 * (include_role/import_role: none). Never NULL (maybe empty).
 	 */
 	struct kiso_value *params;
+	/*
+	 * The entry's 'vars:' (Ansible's role.vars: below vars/main in
+	 * precedence, params above it). Never NULL (maybe empty).
+	 */
+	struct kiso_value *use_vars;
 
 	struct kiso_value *defaults;  /* defaults/main (or defaults_from): map, never NULL */
 	struct kiso_value *vars;      /* vars/main (or vars_from): map, never NULL */
 	struct kiso_value *meta;      /* meta/main as loaded, or NULL */
+	/* tasks_from, vars_from, defaults_from, handlers_from of an
+	 * import_role/include_role, or NULL (main) */
+	const char *tasks_from, *vars_from, *defaults_from, *handlers_from;
 	bool allow_duplicates;        /* meta allow_duplicates (include_role: always true) */
 
 	struct kiso_role **deps;      /* meta dependencies, in order */
@@ -274,10 +283,12 @@ void kiso_taskdef_when(struct kiso_arena *a, struct kiso_value *out,
 const char *kiso_taskdef_display_name(struct kiso_arena *a, const struct kiso_taskdef *t);
 
 /*
- * The host patterns of a play: 'hosts' split on commas when a string,
- * each element when a list (empty ones dropped), appended as strings to
- * list 'out'. A template is not rendered here (the caller renders
- * 'hosts' first when kiso_tmpl_has_template() says so).
+ * The host patterns of a play as Ansible's play.hosts: a string is a
+ * one-element list, a list is taken as it is (each element a string); an
+ * empty or null 'hosts' gives an empty list. Appended to list 'out'. A
+ * template is not rendered here (the caller renders 'hosts' first when
+ * kiso_tmpl_has_template() says so). Join the result with ',' to get a
+ * pattern for kiso_inventory_match().
  */
 void kiso_play_hosts_split(struct kiso_arena *a, struct kiso_value *out,
 			   const struct kiso_value *hosts);

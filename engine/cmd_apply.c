@@ -1,0 +1,516 @@
+/*
+ * cmd_apply.c - `kiso apply PLAYBOOK... [-i INV]... [options]`
+ *
+ * This build loads and validates playbooks and lists them the way
+ * ansible-playbook does:
+ *   --syntax-check   same checks as `kiso lint`; "playbook: site.yml" when clean
+ *   --list-hosts     each play's pattern and the hosts it matches
+ *   --list-tasks     each play's tasks (after -t/--skip-tags filtering)
+ *   --list-tags      each play's tags
+ * honouring -t/--tags, --skip-tags, -l/--limit and -e (extra vars are
+ * used to render a templated 'hosts:'). Running against hosts arrives
+ * with the SSH runner: a plain run validates and then says so (exit 1).
+ *
+ * The listing format is ansible-playbook 2.14's (cli/playbook.py), with
+ * two differences where Ansible prints Python sets (unordered): play
+ * tags in the order written and hosts in inventory order.
+ */
+#include "kiso_common.h"
+
+#include <getopt.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "cli.h"
+#include "inventory.h"
+#include "lint.h"
+#include "playbook.h"
+#include "template.h"
+#include "yaml.h"
+
+struct apply_opts {
+	char **inv;
+	size_t ninv;
+	const char **roles;
+	size_t nroles;
+	const char *limit;
+	struct kiso_value *only_tags;  /* list of str */
+	struct kiso_value *skip_tags;
+	struct kiso_value *extra;      /* map */
+	bool syntax, list_tasks, list_hosts, list_tags;
+};
+
+/* -e: @file, JSON/YAML text, or k=v pairs (Ansible's load_extra_vars). */
+static int add_extra_vars(struct kiso_arena *a, struct kiso_value *into, const char *arg)
+{
+	struct kiso_error err = KISO_ERROR_INIT;
+	struct kiso_value *v = NULL;
+
+	if (arg[0] == '@') {
+		if (kiso_yaml_load_file(&v, a, arg + 1, &err) < 0) {
+			kiso_error_print(stderr, &err);
+			return -1;
+		}
+	} else if (arg[0] == '{' || arg[0] == '[') {
+		if (kiso_yaml_load(&v, a, arg, strlen(arg), "<extra vars>", &err) < 0) {
+			kiso_error_print(stderr, &err);
+			return -1;
+		}
+	} else {
+		if (kiso_task_parse_kv(&v, a, arg, KISO_POS_NONE, false, &err) < 0) {
+			kiso_error_print(stderr, &err);
+			return -1;
+		}
+	}
+	if (v->type == KISO_NULL)
+		return 0;
+	if (v->type != KISO_MAP) {
+		kiso_cli_error("invalid extra vars data supplied: '%s' is not a mapping", arg);
+		return -1;
+	}
+	for (size_t i = 0; i < v->u.map.len; i++)
+		kiso_map_setv(a, into, v->u.map.items[i].key, v->u.map.items[i].val);
+	return 0;
+}
+
+static void add_tags(struct kiso_arena *a, struct kiso_value *list, const char *arg)
+{
+	const char *p = arg;
+
+	while (1) {
+		const char *c = strchr(p, ',');
+		size_t n = c ? (size_t)(c - p) : strlen(p);
+		while (n && *p == ' ') {
+			p++;
+			n--;
+		}
+		while (n && p[n - 1] == ' ')
+			n--;
+		if (n)
+			kiso_list_push(a, list, kiso_strn(a, p, n, KISO_POS_NONE));
+		if (!c)
+			break;
+		p = c + 1;
+	}
+}
+
+/* ----------------------------------------------------------- host patterns */
+
+struct xv_ctx {
+	const struct kiso_value *vars;
+};
+
+static int xv_lookup(void *data, const char *name, struct kiso_value **out,
+		     struct kiso_error *err)
+{
+	struct xv_ctx *x = data;
+
+	(void)err;
+	*out = x->vars ? kiso_map_get(x->vars, name) : NULL;
+	return 0;
+}
+
+/* play.hosts as Ansible sees it after templating with the extra vars. */
+static int play_hosts(struct kiso_value **out, struct kiso_arena *a, const struct kiso_play *p,
+		      const struct kiso_value *extra)
+{
+	struct kiso_value *h = p->hosts;
+	struct kiso_error err = KISO_ERROR_INIT;
+
+	*out = kiso_list_new(a, p->pos);
+	if (!h)
+		return 0;
+	if (h->type == KISO_STR && kiso_tmpl_has_template(h->u.s.ptr, h->u.s.len)) {
+		struct xv_ctx x = { extra };
+		struct kiso_tmpl_ctx ctx = { 0 };
+		struct kiso_value *r = NULL;
+
+		ctx.lookup = xv_lookup;
+		ctx.data = &x;
+		ctx.arena = a;
+		if (kiso_tmpl_render_value(&r, &ctx, h, &err) < 0) {
+			kiso_error_print(stderr, &err);
+			return -1;
+		}
+		h = r;
+	} else if (h->type == KISO_LIST) {
+		struct xv_ctx x = { extra };
+		struct kiso_tmpl_ctx ctx = { 0 };
+		struct kiso_value *r = NULL;
+
+		ctx.lookup = xv_lookup;
+		ctx.data = &x;
+		ctx.arena = a;
+		if (kiso_tmpl_render_value(&r, &ctx, h, &err) < 0) {
+			kiso_error_print(stderr, &err);
+			return -1;
+		}
+		h = r;
+	}
+	kiso_play_hosts_split(a, *out, h);
+	return 0;
+}
+
+/* ----------------------------------------------------------------- tags */
+
+static bool tag_in(const struct kiso_value *tags, const char *t)
+{
+	for (size_t i = 0; i < tags->u.list.len; i++)
+		if (strcmp(tags->u.list.items[i]->u.s.ptr, t) == 0)
+			return true;
+	return false;
+}
+
+static bool disjoint(const struct kiso_value *x, const struct kiso_value *y)
+{
+	for (size_t i = 0; i < x->u.list.len; i++)
+		if (tag_in(y, x->u.list.items[i]->u.s.ptr))
+			return false;
+	return true;
+}
+
+/* Taggable.evaluate_tags(). */
+static bool should_run(const struct kiso_value *tags, const struct kiso_value *only,
+		       const struct kiso_value *skip)
+{
+	bool untagged = tags->u.list.len == 0;
+	bool run = true;
+
+	if (only->u.list.len) {
+		run = false;
+		if (!untagged && tag_in(tags, "always"))
+			run = true;
+		else if (tag_in(only, "all") && (untagged || !tag_in(tags, "never")))
+			run = true;
+		else if (untagged ? tag_in(only, "untagged") : !disjoint(tags, only))
+			run = true;
+		else if (tag_in(only, "tagged") && !untagged && !tag_in(tags, "never"))
+			run = true;
+	}
+	if (run && skip->u.list.len) {
+		if (tag_in(skip, "all")) {
+			if (untagged || !tag_in(tags, "always") || tag_in(skip, "always"))
+				run = false;
+		} else if (untagged ? tag_in(skip, "untagged") : !disjoint(tags, skip)) {
+			run = false;
+		} else if (tag_in(skip, "tagged") && !untagged) {
+			run = false;
+		}
+	}
+	return run;
+}
+
+/* --------------------------------------------------------------- listing */
+
+struct lister {
+	struct kiso_arena *a;
+	const struct apply_opts *o;
+	struct kiso_buf out;
+	struct kiso_value *play_tags;  /* strings */
+	struct kiso_value *all_tags;   /* strings */
+};
+
+static int cmp_strp(const void *x, const void *y)
+{
+	const struct kiso_value *const *a = x, *const *b = y;
+	return strcmp((*a)->u.s.ptr, (*b)->u.s.ptr);
+}
+
+static void add_unique(struct kiso_arena *a, struct kiso_value *l, struct kiso_value *s)
+{
+	if (!tag_in(l, s->u.s.ptr))
+		kiso_list_push(a, l, s);
+}
+
+static void list_tasks(struct lister *ls, const struct kiso_tasklist *l);
+static void list_role(struct lister *ls, const struct kiso_role *r);
+
+static void list_task(struct lister *ls, const struct kiso_taskdef *t)
+{
+	struct kiso_value *tags;
+
+	switch (t->kind) {
+	case KISO_TD_BLOCK:
+		/* Ansible lists a block's 'block' tasks (not rescue/always) */
+		list_tasks(ls, &t->block);
+		return;
+	case KISO_TD_IMPORT_TASKS:
+		list_tasks(ls, &t->body);
+		return;
+	case KISO_TD_IMPORT_ROLE:
+		if (t->inc_role)
+			list_role(ls, t->inc_role);
+		return;
+	default:
+		break;
+	}
+	tags = kiso_list_new(ls->a, t->pos);
+	kiso_taskdef_tags(ls->a, tags, t);
+	if (!should_run(tags, ls->o->only_tags, ls->o->skip_tags))
+		return;
+	for (size_t i = 0; i < tags->u.list.len; i++)
+		add_unique(ls->a, ls->all_tags, tags->u.list.items[i]);
+	if (!ls->o->list_tasks)
+		return;
+	struct kiso_value *cur = kiso_list_new(ls->a, t->pos);
+	for (size_t i = 0; i < ls->play_tags->u.list.len; i++)
+		add_unique(ls->a, cur, ls->play_tags->u.list.items[i]);
+	for (size_t i = 0; i < tags->u.list.len; i++)
+		add_unique(ls->a, cur, tags->u.list.items[i]);
+	if (cur->u.list.len > 1)
+		qsort(cur->u.list.items, cur->u.list.len, sizeof(*cur->u.list.items), cmp_strp);
+	if (t->name && t->role)
+		kiso_buf_printf(&ls->out, "      %s : %s", t->role->name, t->name);
+	else if (t->name)
+		kiso_buf_printf(&ls->out, "      %s", t->name);
+	else
+		kiso_buf_printf(&ls->out, "      %s", t->action ? t->action : "");
+	kiso_buf_puts(&ls->out, "\tTAGS: [");
+	for (size_t i = 0; i < cur->u.list.len; i++)
+		kiso_buf_printf(&ls->out, "%s%s", i ? ", " : "", cur->u.list.items[i]->u.s.ptr);
+	kiso_buf_puts(&ls->out, "]\n");
+}
+
+static void list_tasks(struct lister *ls, const struct kiso_tasklist *l)
+{
+	for (size_t i = 0; i < l->len; i++)
+		list_task(ls, l->items[i]);
+}
+
+static void list_role(struct lister *ls, const struct kiso_role *r)
+{
+	for (size_t i = 0; i < r->ndeps; i++)
+		list_role(ls, r->deps[i]);
+	list_tasks(ls, &r->tasks);
+}
+
+static void list_play(struct lister *ls, struct kiso_inventory *inv,
+		      const struct kiso_play *p, int idx)
+{
+	struct kiso_value *hosts;
+	struct kiso_buf msg = KISO_BUF_INIT;
+	struct kiso_buf pat = KISO_BUF_INIT;
+
+	if (play_hosts(&hosts, ls->a, p, ls->o->extra) < 0)
+		hosts = kiso_list_new(ls->a, p->pos);
+	for (size_t i = 0; i < hosts->u.list.len; i++)
+		kiso_buf_printf(&pat, "%s%s", i ? "," : "", hosts->u.list.items[i]->u.s.ptr);
+
+	ls->play_tags = kiso_list_new(ls->a, p->pos);
+	{
+		struct kiso_value *t = kiso_map_get(p->kw, "tags");
+		if (t) {
+			struct kiso_value *tmp = kiso_list_new(ls->a, p->pos);
+			/* same splitting as task tags */
+			struct kiso_taskdef d = { 0 };
+			d.kw = kiso_map_new(ls->a, p->pos);
+			kiso_map_set(ls->a, d.kw, "tags", t);
+			kiso_taskdef_tags(ls->a, tmp, &d);
+			for (size_t i = 0; i < tmp->u.list.len; i++)
+				add_unique(ls->a, ls->play_tags, tmp->u.list.items[i]);
+		}
+	}
+	ls->all_tags = kiso_list_new(ls->a, p->pos);
+
+	kiso_buf_printf(&msg, "\n  play #%d (%s): %s", idx, kiso_buf_cstr(&pat),
+			p->name ? p->name : kiso_buf_cstr(&pat));
+	kiso_buf_puts(&msg, "\tTAGS: [");
+	for (size_t i = 0; i < ls->play_tags->u.list.len; i++)
+		kiso_buf_printf(&msg, "%s%s", i ? "," : "", ls->play_tags->u.list.items[i]->u.s.ptr);
+	kiso_buf_puts(&msg, "]");
+	if (ls->o->list_hosts) {
+		struct kiso_inv_hostlist hl = { 0 };
+		struct kiso_error err = KISO_ERROR_INIT;
+		struct kiso_buf rep = KISO_BUF_INIT;
+
+		kiso_value_repr(&rep, hosts);
+		if (hosts->u.list.len &&
+		    kiso_inventory_match(&hl, ls->a, inv, kiso_buf_cstr(&pat), ls->o->limit, &err) < 0)
+			kiso_error_print(stderr, &err);
+		kiso_buf_printf(&msg, "\n    pattern: %s\n    hosts (%zu):", kiso_buf_cstr(&rep),
+				hl.len);
+		for (size_t i = 0; i < hl.len; i++)
+			kiso_buf_printf(&msg, "\n      %s", hl.items[i]->name);
+		kiso_buf_release(&rep);
+	}
+	printf("%s\n", kiso_buf_cstr(&msg));
+
+	if (ls->o->list_tags || ls->o->list_tasks) {
+		kiso_buf_clear(&ls->out);
+		if (ls->o->list_tasks)
+			kiso_buf_puts(&ls->out, "    tasks:\n");
+		list_tasks(ls, &p->pre_tasks);
+		for (size_t i = 0; i < p->nroles; i++)
+			list_role(ls, p->roles[i]);
+		list_tasks(ls, &p->tasks);
+		list_tasks(ls, &p->post_tasks);
+		if (ls->o->list_tags) {
+			struct kiso_value *cur = kiso_list_new(ls->a, p->pos);
+			for (size_t i = 0; i < ls->play_tags->u.list.len; i++)
+				add_unique(ls->a, cur, ls->play_tags->u.list.items[i]);
+			for (size_t i = 0; i < ls->all_tags->u.list.len; i++)
+				add_unique(ls->a, cur, ls->all_tags->u.list.items[i]);
+			if (cur->u.list.len > 1)
+				qsort(cur->u.list.items, cur->u.list.len, sizeof(*cur->u.list.items),
+				      cmp_strp);
+			kiso_buf_puts(&ls->out, "      TASK TAGS: [");
+			for (size_t i = 0; i < cur->u.list.len; i++)
+				kiso_buf_printf(&ls->out, "%s%s", i ? ", " : "",
+						cur->u.list.items[i]->u.s.ptr);
+			kiso_buf_puts(&ls->out, "]\n");
+		}
+		printf("%s\n", kiso_buf_cstr(&ls->out));
+	}
+	kiso_buf_release(&msg);
+	kiso_buf_release(&pat);
+}
+
+/* ------------------------------------------------------------------ main */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: kiso apply PLAYBOOK... [-i INVENTORY]... [options]\n"
+		"\n"
+		"  -i, --inventory INV     inventory file, directory or host list (repeatable)\n"
+		"  -l, --limit PATTERN     only hosts matching this pattern\n"
+		"  -t, --tags TAGS         only tasks with these tags (comma-separated, repeatable)\n"
+		"      --skip-tags TAGS    skip tasks with these tags\n"
+		"  -e, --extra-vars VARS   k=v, YAML/JSON text or @file (repeatable)\n"
+		"      --roles-path DIR    search roles here too (repeatable)\n"
+		"      --syntax-check      load and validate, print every problem\n"
+		"      --list-hosts        list the hosts of each play\n"
+		"      --list-tasks        list the tasks of each play\n"
+		"      --list-tags         list the tags of each play\n"
+		"  -C, --check             dry run (with the SSH runner)\n"
+		"  -D, --diff              show diffs (with the SSH runner)\n");
+}
+
+int kiso_cmd_apply(int argc, char **argv)
+{
+	enum { O_SKIP = 256, O_SYNTAX, O_LTASKS, O_LHOSTS, O_LTAGS, O_ROLES };
+	static const struct option longopts[] = {
+		{ "inventory", required_argument, NULL, 'i' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "tags", required_argument, NULL, 't' },
+		{ "skip-tags", required_argument, NULL, O_SKIP },
+		{ "extra-vars", required_argument, NULL, 'e' },
+		{ "roles-path", required_argument, NULL, O_ROLES },
+		{ "syntax-check", no_argument, NULL, O_SYNTAX },
+		{ "list-tasks", no_argument, NULL, O_LTASKS },
+		{ "list-hosts", no_argument, NULL, O_LHOSTS },
+		{ "list-tags", no_argument, NULL, O_LTAGS },
+		{ "check", no_argument, NULL, 'C' },
+		{ "diff", no_argument, NULL, 'D' },
+		{ "forks", required_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct apply_opts o = { 0 };
+	struct kiso_arena *a = kiso_arena_new();
+	struct kiso_diags errors = KISO_DIAGS_INIT, warnings = KISO_DIAGS_INIT;
+	struct kiso_load_opts lo = { 0 };
+	struct kiso_playbook **pbs = NULL;
+	struct kiso_inventory *inv = NULL;
+	int c, rc = KISO_EXIT_OK;
+
+	o.inv = kiso_xcalloc((size_t)argc + 1, sizeof(*o.inv));
+	o.roles = kiso_xcalloc((size_t)argc + 1, sizeof(*o.roles));
+	o.only_tags = kiso_list_new(a, KISO_POS_NONE);
+	o.skip_tags = kiso_list_new(a, KISO_POS_NONE);
+	o.extra = kiso_map_new(a, KISO_POS_NONE);
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "i:l:t:e:CDf:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i': o.inv[o.ninv++] = optarg; break;
+		case 'l': o.limit = optarg; break;
+		case 't': add_tags(a, o.only_tags, optarg); break;
+		case O_SKIP: add_tags(a, o.skip_tags, optarg); break;
+		case 'e':
+			if (add_extra_vars(a, o.extra, optarg) < 0) {
+				rc = KISO_EXIT_ERROR;
+				goto out;
+			}
+			break;
+		case O_ROLES: o.roles[o.nroles++] = optarg; break;
+		case O_SYNTAX: o.syntax = true; break;
+		case O_LTASKS: o.list_tasks = true; break;
+		case O_LHOSTS: o.list_hosts = true; break;
+		case O_LTAGS: o.list_tags = true; break;
+		case 'C': case 'D': case 'f': case 'v': break;
+		case 'h':
+			usage(stdout);
+			goto out;
+		default:
+			usage(stderr);
+			rc = KISO_EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (optind >= argc) {
+		kiso_cli_error("apply needs a playbook");
+		usage(stderr);
+		rc = KISO_EXIT_USAGE;
+		goto out;
+	}
+	if (o.only_tags->u.list.len == 0)
+		kiso_list_push(a, o.only_tags, kiso_str(a, "all", KISO_POS_NONE));
+
+	size_t npb = (size_t)(argc - optind);
+	pbs = kiso_xcalloc(npb, sizeof(*pbs));
+	lo.roles_path = o.roles;
+	kiso_lint_check(a, argv + optind, npb, NULL, 0, &lo, &errors, &warnings, pbs);
+	if (errors.len) {
+		kiso_lint_print_all(stderr, &errors, &warnings);
+		fprintf(stderr, "%zu error%s, %zu warning%s\n", errors.len,
+			errors.len == 1 ? "" : "s", warnings.len, warnings.len == 1 ? "" : "s");
+		rc = KISO_EXIT_PARSE;
+		goto out;
+	}
+	if (warnings.len)
+		kiso_lint_print_all(stderr, &errors, &warnings);
+
+	if (o.syntax && !o.list_hosts && !o.list_tasks && !o.list_tags) {
+		for (size_t i = 0; i < npb; i++)
+			printf("\nplaybook: %s\n", argv[optind + (int)i]);
+		goto out;
+	}
+
+	inv = kiso_inventory_new();
+	for (size_t i = 0; i < o.ninv; i++) {
+		struct kiso_error err = KISO_ERROR_INIT;
+		if (kiso_inventory_load(inv, o.inv[i], &err) < 0) {
+			kiso_error_print(stderr, &err);
+			rc = KISO_EXIT_ERROR;
+			goto out;
+		}
+	}
+
+	if (!o.list_hosts && !o.list_tasks && !o.list_tags) {
+		kiso_cli_error("the playbook is valid, but running it on hosts is not available in this build "
+			       "(it arrives with the SSH runner); use --syntax-check, --list-hosts, "
+			       "--list-tasks or --list-tags");
+		rc = KISO_EXIT_ERROR;
+		goto out;
+	}
+
+	for (size_t i = 0; i < npb; i++) {
+		struct lister ls = { a, &o, KISO_BUF_INIT, NULL, NULL };
+
+		printf("\nplaybook: %s\n", argv[optind + (int)i]);
+		for (size_t j = 0; j < pbs[i]->nplays; j++)
+			list_play(&ls, inv, pbs[i]->plays[j], (int)j + 1);
+		kiso_buf_release(&ls.out);
+	}
+out:
+	kiso_inventory_free(inv);
+	kiso_diags_release(&errors);
+	kiso_diags_release(&warnings);
+	kiso_arena_free(a);
+	free(pbs);
+	free(o.inv);
+	free(o.roles);
+	return rc;
+}
