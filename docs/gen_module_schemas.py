@@ -332,11 +332,18 @@ def build(name, conf, doc, cap):
                              elements=s.get('elements'), doc=None)
     for p, o in opts.items():
         key = p
-        if p in ('free_form', 'key_value'):
+        if p in ('free_form', 'free-form', 'key_value'):
             if 'ANY_ARGS' in conf.get('flags', []) and p == 'key_value':
                 continue
             key = '_raw_params'
         d = params.get(key)
+        if d is None:
+            # documented under one of its aliases (apt documents 'name',
+            # the spec says 'package' with the alias 'name')
+            for q, qd in params.items():
+                if key in qd['aliases']:
+                    d = qd
+                    break
         if d is None:
             if spec is not None and key not in ('_raw_params',):
                 # documented, handled by the action plugin rather than the module

@@ -866,8 +866,14 @@ int kiso_args_mutually_exclusive(const struct kiso_value *args, struct kiso_pos 
 	va_start(ap, d);
 	while ((name = va_arg(ap, const char *)) != NULL) {
 		kiso_buf_printf(&b, "%s%s", b.len ? "|" : "", name);
-		if (presence(args, name, false) == SET && set++ == 1)
-			where = value_pos(args, name, pos);
+		if (presence(args, name, false) == SET) {
+			struct kiso_pos p = value_pos(args, name, pos);
+
+			/* point at the one given last */
+			if (set++ == 0 || p.line > where.line ||
+			    (p.line == where.line && p.col > where.col))
+				where = p;
+		}
 	}
 	va_end(ap);
 	if (set > 1)

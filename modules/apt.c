@@ -127,6 +127,15 @@ static const struct kiso_param apt_params[] = {
 		.doc = "Only upgrade a package if it is already installed.",
 	},
 	{
+		.name = "package",
+		.type = KISO_T_LIST,
+		.aliases = "pkg,name",
+		.elements = KISO_T_STR,
+		.doc = "A list of package names, like `foo`, or package specifier with version, "
+		       "like `foo=1.0` or `foo>=1.0`. Name wildcards (fnmatch) like `apt*` and "
+		       "version wildcards like `foo=1.0*` are also supported.",
+	},
+	{
 		.name = "policy_rc_d",
 		.type = KISO_T_INT,
 		.doc = "Force the exit code of /usr/sbin/policy-rc.d.",

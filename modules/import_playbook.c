@@ -21,11 +21,6 @@ static const struct kiso_param import_playbook_params[] = {
 		.name = "_raw_params",
 		.type = KISO_T_STR,
 		.flags = KISO_REQUIRED,
-		.doc = "The free-form argument.",
-	},
-	{
-		.name = "free-form",
-		.type = KISO_T_STR,
 		.doc = "The name of the imported playbook is specified directly without any "
 		       "other option.",
 	},

@@ -19,16 +19,16 @@ static const char *const import_tasks_aliases[] = {
 
 static const struct kiso_param import_tasks_params[] = {
 	{
+		.name = "_raw_params",
+		.type = KISO_T_STR,
+		.doc = "Specifies the name of the imported file directly without any other "
+		       "option `- import_tasks: file.yml`.",
+	},
+	{
 		.name = "file",
 		.type = KISO_T_STR,
 		.doc = "Specifies the name of the file that lists tasks to add to the current "
 		       "playbook.",
-	},
-	{
-		.name = "free-form",
-		.type = KISO_T_STR,
-		.doc = "Specifies the name of the imported file directly without any other "
-		       "option `- import_tasks: file.yml`.",
 	},
 	{ .name = NULL },
 };

@@ -19,6 +19,12 @@ static const char *const include_tasks_aliases[] = {
 
 static const struct kiso_param include_tasks_params[] = {
 	{
+		.name = "_raw_params",
+		.type = KISO_T_STR,
+		.doc = "Specifies the name of the imported file directly without any other "
+		       "option `- include_tasks: file.yml`.",
+	},
+	{
 		.name = "apply",
 		.type = KISO_T_DICT,
 		.doc = "Accepts a hash of task keywords (e.g. `tags`, `become`) that will be "
@@ -29,12 +35,6 @@ static const struct kiso_param include_tasks_params[] = {
 		.type = KISO_T_STR,
 		.doc = "Specifies the name of the file that lists tasks to add to the current "
 		       "playbook.",
-	},
-	{
-		.name = "free-form",
-		.type = KISO_T_STR,
-		.doc = "Specifies the name of the imported file directly without any other "
-		       "option `- include_tasks: file.yml`.",
 	},
 	{ .name = NULL },
 };

@@ -18,6 +18,12 @@ static const char *const include_vars_aliases[] = {
 
 static const struct kiso_param include_vars_params[] = {
 	{
+		.name = "_raw_params",
+		.type = KISO_T_STR,
+		.doc = "This module allows you to specify the 'file' option directly without any "
+		       "other options.",
+	},
+	{
 		.name = "depth",
 		.type = KISO_T_INT,
 		.def = "0",
@@ -47,12 +53,6 @@ static const struct kiso_param include_vars_params[] = {
 		.type = KISO_T_STR,
 		.doc = "Limit the files that are loaded within any directory to this regular "
 		       "expression.",
-	},
-	{
-		.name = "free-form",
-		.type = KISO_T_STR,
-		.doc = "This module allows you to specify the 'file' option directly without any "
-		       "other options.",
 	},
 	{
 		.name = "hash_behaviour",
