@@ -301,7 +301,7 @@ def wrap_c_string(prefix, s, width=100):
     plen = len(prefix.expandtabs(8))
     if plen + len(lit) + 1 <= width or lit == 'NULL':
         return [prefix + lit + ',']
-    words = re.split(r'(?<= )', s)
+    words = re.split(r'(?<=[ ,])', s)
     lines, cur = [], ''
     avail = width - plen - 4
     for w in words:
@@ -482,7 +482,24 @@ def emit(name, conf, doc, params, rules):
         L.append('\tint rc = 0;')
         L.append('')
         for kind, r in rules:
-            L.append('\tif (%s < 0)' % rule_call(kind, r, params))
+            call = rule_call(kind, r, params)
+            line = '\tif (%s < 0)' % call
+            if len(line.expandtabs(8)) > 100:
+                # break the argument list, aligned after the '('
+                head, args = call.split('(', 1)
+                parts = args[:-1].split(', ')
+                ind = '\t' + ' ' * (4 + len(head) + 1)
+                out, cur = [], '\tif (' + head + '('
+                for i, a in enumerate(parts):
+                    piece = a + (', ' if i < len(parts) - 1 else ') < 0)')
+                    if len((cur + piece).rstrip().expandtabs(8)) > 100:
+                        out.append(cur.rstrip())
+                        cur = ind
+                    cur += piece
+                out.append(cur)
+                L.extend(out)
+            else:
+                L.append(line)
             L.append('\t\trc = -1;')
         L.append('\treturn rc;')
         L.append('}')

@@ -196,7 +196,8 @@ static int apt_validate(const struct kiso_value *args, struct kiso_pos pos,
 
 	if (kiso_args_mutually_exclusive(args, pos, d, "deb", "package", "upgrade", NULL) < 0)
 		rc = -1;
-	if (kiso_args_required_one_of(args, pos, d, "autoremove", "deb", "package", "update_cache", "upgrade", NULL) < 0)
+	if (kiso_args_required_one_of(args, pos, d, "autoremove", "deb", "package", "update_cache",
+	                              "upgrade", NULL) < 0)
 		rc = -1;
 	return rc;
 }

@@ -37,9 +37,8 @@ static const struct kiso_param get_url_params[] = {
 		.doc = "If a checksum is passed to this parameter, the digest of the destination "
 		       "file will be calculated after it is downloaded to ensure its integrity "
 		       "and verify that the transfer completed successfully. Format: "
-		       "<algorithm>:<checksum|url>, e.g. "
-		       "checksum=\"sha256:D98291AC[...]B6DC7B97\", "
-		       "checksum=\"sha256:http://example.com/path/sha256sum.txt\"",
+		       "<algorithm>:<checksum|url>, e.g. checksum=\"sha256:D98291AC[...]B6DC7B97\","
+		       " checksum=\"sha256:http://example.com/path/sha256sum.txt\"",
 	},
 	{
 		.name = "ciphers",

@@ -26,7 +26,8 @@ static const struct kiso_param hostname_params[] = {
 	{
 		.name = "use",
 		.type = KISO_T_STR,
-		.choices = "alpine,debian,freebsd,generic,macos,macosx,darwin,openbsd,openrc,redhat,sles,solaris,systemd",
+		.choices = "alpine,debian,freebsd,generic,macos,macosx,darwin,openbsd,openrc,"
+		           "redhat,sles,solaris,systemd",
 		.doc = "Which strategy to use to update the hostname.",
 	},
 	{ .name = NULL },

@@ -166,7 +166,8 @@ static int lineinfile_validate(const struct kiso_value *args, struct kiso_pos po
 		rc = -1;
 	if (kiso_args_required_if(args, pos, d, "backrefs", "true", false, "regexp", NULL) < 0)
 		rc = -1;
-	if (kiso_args_required_if(args, pos, d, "state", "absent", true, "line", "search_string", "regexp", NULL) < 0)
+	if (kiso_args_required_if(args, pos, d, "state", "absent", true, "line", "search_string",
+	                          "regexp", NULL) < 0)
 		rc = -1;
 	return rc;
 }

@@ -21,7 +21,8 @@ static const struct kiso_param meta_params[] = {
 		.name = "_raw_params",
 		.type = KISO_T_STR,
 		.flags = KISO_REQUIRED,
-		.choices = "clear_facts,clear_host_errors,end_host,end_play,flush_handlers,noop,refresh_inventory,reset_connection,end_batch",
+		.choices = "clear_facts,clear_host_errors,end_host,end_play,flush_handlers,noop,"
+		           "refresh_inventory,reset_connection,end_batch",
 		.doc = "This module takes a free form command, as a string. There is not an "
 		       "actual option named \"free form\". See the examples!",
 	},

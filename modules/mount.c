@@ -96,11 +96,14 @@ static int mount_validate(const struct kiso_value *args, struct kiso_pos pos,
 {
 	int rc = 0;
 
-	if (kiso_args_required_if(args, pos, d, "state", "mounted", false, "src", "fstype", NULL) < 0)
+	if (kiso_args_required_if(args, pos, d, "state", "mounted", false, "src", "fstype",
+	                          NULL) < 0)
 		rc = -1;
-	if (kiso_args_required_if(args, pos, d, "state", "present", false, "src", "fstype", NULL) < 0)
+	if (kiso_args_required_if(args, pos, d, "state", "present", false, "src", "fstype",
+	                          NULL) < 0)
 		rc = -1;
-	if (kiso_args_required_if(args, pos, d, "state", "ephemeral", false, "src", "fstype", NULL) < 0)
+	if (kiso_args_required_if(args, pos, d, "state", "ephemeral", false, "src", "fstype",
+	                          NULL) < 0)
 		rc = -1;
 	return rc;
 }

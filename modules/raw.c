@@ -37,6 +37,6 @@ const struct kiso_module kiso_module_raw = {
 	.aliases = raw_aliases,
 	.flags = KISO_MOD_FREE_FORM,
 	.params = raw_params,
-	.doc = "Executes a low-down and dirty command. Executes a low-down and dirty SSH "
-	       "command, not going through the module subsystem.",
+	.doc = "Executes a low-down and dirty command. Executes a low-down and dirty SSH command,"
+	       " not going through the module subsystem.",
 };

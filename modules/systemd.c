@@ -94,7 +94,8 @@ static int systemd_validate(const struct kiso_value *args, struct kiso_pos pos,
 {
 	int rc = 0;
 
-	if (kiso_args_required_one_of(args, pos, d, "state", "enabled", "masked", "daemon_reload", "daemon_reexec", NULL) < 0)
+	if (kiso_args_required_one_of(args, pos, d, "state", "enabled", "masked", "daemon_reload",
+	                              "daemon_reexec", NULL) < 0)
 		rc = -1;
 	if (kiso_args_required_by(args, pos, d, "state", "name", NULL) < 0)
 		rc = -1;

@@ -24,7 +24,8 @@ static const struct kiso_param virt_params[] = {
 	{
 		.name = "command",
 		.type = KISO_T_STR,
-		.choices = "create,define,destroy,freemem,get_xml,info,list_vms,nodeinfo,pause,shutdown,start,status,stop,undefine,unpause,virttype",
+		.choices = "create,define,destroy,freemem,get_xml,info,list_vms,nodeinfo,pause,"
+		           "shutdown,start,status,stop,undefine,unpause,virttype",
 		.doc = "In addition to state management, various non-idempotent commands are "
 		       "available.",
 	},

@@ -24,7 +24,8 @@ static const struct kiso_param virt_net_params[] = {
 	{
 		.name = "command",
 		.type = KISO_T_STR,
-		.choices = "define,create,start,stop,destroy,undefine,get_xml,list_nets,facts,info,status,modify",
+		.choices = "define,create,start,stop,destroy,undefine,get_xml,list_nets,facts,"
+		           "info,status,modify",
 		.doc = "In addition to state management, various non-idempotent commands are "
 		       "available.",
 	},
