@@ -135,8 +135,9 @@ static int split_args(struct strvec *params, const char *args)
 			bool appended = false;
 
 			if (tl == 0 && idx != 0) {
-				if (params->len)
-					sv_append_last(params, " ", 1, "", 0);
+				if (!params->len)
+					return -1; /* Python: IndexError */
+				sv_append_last(params, " ", 1, "", 0);
 				goto next;
 			}
 			if (tl == 1 && tok[0] == '\\' && !inside_quotes) {
@@ -152,7 +153,7 @@ static int split_args(struct strvec *params, const char *args)
 				appended = true;
 			} else if (print_depth || block_depth || comment_depth || inside_quotes || was_inside) {
 				if (params->len == 0) {
-					sv_push(params, kiso_xstrndup(tok, tl));
+					return -1; /* Python: IndexError */
 				} else if (idx == 0 && was_inside) {
 					sv_append_last(params, tok, tl, "", 0);
 				} else if (ntok > 1) {
@@ -187,8 +188,11 @@ static int split_args(struct strvec *params, const char *args)
 next:
 			tok = tend ? tend + 1 : item + ilen;
 		}
-		if (nitems > 1 && itemidx != nitems - 1 && !line_continuation && params->len)
+		if (nitems > 1 && itemidx != nitems - 1 && !line_continuation) {
+			if (!params->len)
+				return -1; /* Python: IndexError */
 			sv_append_last(params, "\n", 1, "", 0);
+		}
 		item = end ? end + 1 : item + ilen;
 	}
 	if (print_depth || block_depth || comment_depth || inside_quotes)
@@ -1452,6 +1456,8 @@ static void load_task(struct pb_loader *L, struct kiso_taskdef *t, const struct 
 	    raw->type == KISO_STR && raw->u.s.len) {
 		pb_error(L, raw->pos,
 			 "the 'cmd' argument cannot be used when other raw parameters are specified");
+		t->kind = KISO_TD_MODULE;
+		return;
 	}
 	if (!raw_params_ok(action, t->module) || bi != BI_NONE)
 		for (size_t i = 0; i < t->args->u.map.len; i++) {
