@@ -171,17 +171,17 @@ struct kiso_value *pb_load_yaml(struct pb_loader *L, const char *path, struct ki
 	return v;
 }
 
-bool pb_push_file(struct pb_loader *L, const char *path, struct kiso_pos from)
+bool pb_push_file(struct pb_loader *L, const char *path, const char *shown, struct kiso_pos from)
 {
 	const char *abs = pb_abspath(L, path);
 
 	for (int i = 0; i < L->depth; i++)
 		if (strcmp(L->stack[i], abs) == 0) {
-			pb_error(L, from, "'%s' imports itself (import loop)", path);
+			pb_error(L, from, "'%s' imports itself (import loop)", shown);
 			return false;
 		}
 	if (L->depth >= (int)KISO_ARRAY_SIZE(L->stack)) {
-		pb_error(L, from, "imports nested too deeply at '%s'", path);
+		pb_error(L, from, "imports nested too deeply at '%s'", shown);
 		return false;
 	}
 	L->stack[L->depth++] = abs;
@@ -380,7 +380,7 @@ static void load_play(struct pb_loader *L, struct pb_state *S, const struct kiso
 }
 
 static void load_playbook_file(struct pb_loader *L, struct pb_state *S, const char *path,
-			       struct kiso_pos from, const struct import_ctx *ic);
+			       const char *shown, struct kiso_pos from, const struct import_ctx *ic);
 
 static struct kiso_value *as_str_list(struct pb_loader *L, const struct kiso_value *v)
 {
@@ -510,16 +510,16 @@ static void load_import(struct pb_loader *L, struct pb_state *S, const struct ki
 		pb_error(L, iv->pos, "could not find or access '%s'", file);
 		return;
 	}
-	load_playbook_file(L, S, path, iv->pos, &ic);
+	load_playbook_file(L, S, path, file, iv->pos, &ic);
 	L->basedir = saved;
 }
 
 static void load_playbook_file(struct pb_loader *L, struct pb_state *S, const char *path,
-			       struct kiso_pos from, const struct import_ctx *ic)
+			       const char *shown, struct kiso_pos from, const struct import_ctx *ic)
 {
 	struct kiso_value *data;
 
-	if (!pb_push_file(L, path, from))
+	if (!pb_push_file(L, path, shown, from))
 		return;
 	L->basedir = pb_dirname(L, path);
 	data = pb_load_yaml(L, path, from);
@@ -739,7 +739,7 @@ int kiso_playbook_load(struct kiso_playbook **out, struct kiso_arena *a, const c
 		kiso_diags_add(diags, KISO_POS_NONE, "the playbook '%s' could not be found", path);
 		return KISO_ENOTFOUND;
 	}
-	load_playbook_file(&L, &S, path, KISO_POS_NONE, NULL);
+	load_playbook_file(&L, &S, path, path, KISO_POS_NONE, NULL);
 
 	/* sort what this load added */
 	{

@@ -39,8 +39,11 @@ void pb_warn(struct pb_loader *L, struct kiso_pos pos, const char *fmt, ...) KIS
  */
 struct kiso_value *pb_load_yaml(struct pb_loader *L, const char *path, struct kiso_pos from);
 
-/* Pushes a file on the import stack; false (reported) on a cycle or too deep. */
-bool pb_push_file(struct pb_loader *L, const char *path, struct kiso_pos from);
+/*
+ * Pushes a file on the import stack; false (reported, naming the file as
+ * 'shown') on a cycle or too deep.
+ */
+bool pb_push_file(struct pb_loader *L, const char *path, const char *shown, struct kiso_pos from);
 void pb_pop_file(struct pb_loader *L);
 
 /* Appends t to list l. */

@@ -1541,8 +1541,9 @@ void pb_load_task_file(struct pb_loader *L, struct kiso_tasklist *out, const cha
 		       bool handlers)
 {
 	struct kiso_value *data;
+	const char *shown = parent && parent->file ? parent->file : path;
 
-	if (!pb_push_file(L, path, from))
+	if (!pb_push_file(L, path, shown, from))
 		return;
 	data = pb_load_yaml(L, path, from);
 	if (data && data->type != KISO_NULL && data->type != KISO_LIST)
