@@ -3,7 +3,10 @@
 
 Run from the repository root with Debian's ansible-core installed:
 
-    /usr/bin/python3 docs/gen_module_schemas.py [NAME...]
+    /usr/bin/python3 docs/gen_module_schemas.py [--out DIR] [NAME...]
+
+DIR defaults to modules/. tests/diff/args_ansible.sh writes into a
+temporary DIR and checks that the committed files are what it generates.
 
 For each module it reads `ansible-doc -j ansible.builtin.NAME` (descriptions,
 and types/defaults/choices of action plugins) and, when the module has Python
@@ -521,7 +524,11 @@ def main():
     global ANSIBLE_VERSION
     import ansible.release
     ANSIBLE_VERSION = ansible.release.__version__
-    names = sys.argv[1:] or sorted(list(MODULES) + list(COLLECTIONS))
+    argv = sys.argv[1:]
+    outdir = 'modules'
+    if argv[:1] == ['--out']:
+        outdir, argv = argv[1], argv[2:]
+    names = argv or sorted(list(MODULES) + list(COLLECTIONS))
     core = [n for n in names if n in MODULES]
     docs = json.loads(subprocess.run(['ansible-doc', '-j'] + ['ansible.builtin.' + n for n in core],
                                      check=True, capture_output=True, text=True).stdout) if core else {}
@@ -534,18 +541,18 @@ def main():
                 o['description'] = o['doc']
             cap = dict(spec=conf['spec'], rules=conf.get('rules', []))
             params, rules = build(n, dict(conf, rules=[]), doc, cap)
-            with open('modules/%s.c' % n, 'w') as f:
+            with open('%s/%s.c' % (outdir, n), 'w') as f:
                 f.write(emit(n, conf, doc, params, rules))
-            print('modules/%s.c: %d parameters, %d rules' % (n, len(params), len(rules)))
+            print('%s/%s.c: %d parameters, %d rules' % (outdir, n, len(params), len(rules)))
             continue
         conf = dict(MODULES[n])
         doc = docs['ansible.builtin.' + n]['doc']
         cap = capture_spec(n)
         conf['_cap'] = bool(cap)
         params, rules = build(n, conf, doc, cap)
-        with open('modules/%s.c' % n, 'w') as f:
+        with open('%s/%s.c' % (outdir, n), 'w') as f:
             f.write(emit(n, conf, doc, params, rules))
-        print('modules/%s.c: %d parameters, %d rules' % (n, len(params), len(rules)))
+        print('%s/%s.c: %d parameters, %d rules' % (outdir, n, len(params), len(rules)))
 
 
 if __name__ == '__main__':

@@ -349,12 +349,9 @@ int kiso_args_convert(struct kiso_value **out, struct kiso_arena *a,
 		}
 		return -1;
 	case KISO_T_INT:
-		if (v->type == KISO_INT) {
+		if (v->type == KISO_INT || v->type == KISO_BOOL) {
+			/* Python's True is an int: check_type_int() keeps it as it is */
 			*out = self;
-			return 0;
-		}
-		if (v->type == KISO_BOOL) { /* Python's True is an int */
-			*out = kiso_int(a, v->u.b, v->pos);
 			return 0;
 		}
 		if (v->type == KISO_STR && strlen(v->u.s.ptr) == v->u.s.len &&
@@ -673,8 +670,10 @@ static void supported_list(struct kiso_buf *b, const struct kiso_module *m)
 			s = c ? c + 1 : s + n;
 		}
 	}
-	qsort(names, nn, sizeof(*names), cmp_str);
-	qsort(aliases, na, sizeof(*aliases), cmp_str);
+	if (nn)
+		qsort(names, nn, sizeof(*names), cmp_str);
+	if (na)
+		qsort(aliases, na, sizeof(*aliases), cmp_str);
 	for (size_t i = 0; i < nn; i++)
 		kiso_buf_printf(b, "%s%s", i ? ", " : "", names[i]);
 	if (nn == 0)

@@ -91,8 +91,10 @@ int kiso_args_normalize(struct kiso_value **out, struct kiso_arena *a,
  *             remote user's home, unknown here)
  *   bool:     true/false, and yes/no/on/off/y/n/t/f/true/false/1/0 in
  *             any case, the ints 1 and 0, the floats 1.0 and 0.0
- *   int:      ints (booleans too: Python's True is an int), strings that
- *             Python's int() reads ("12", " -3 ", "1_000")
+ *   int:      ints, strings that Python's int() reads ("12", " -3 ",
+ *             "1_000"); a boolean stays a boolean (Python's True is an
+ *             int, and check_type_int() returns it unchanged): read an
+ *             int parameter as 'b' when its type is KISO_BOOL
  *   float:    floats, ints, strings that Python's float() reads
  *   list:     lists; a string is split on ',' ("a,b" -> ['a', 'b']); a
  *             number becomes a one-item list of its str()
