@@ -19,6 +19,15 @@
 #include "kiso_common.h"
 #include "value.h"
 
+/*
+ * The value of Ansible's 'omit' variable: "__omit_place_holder__" and 40
+ * hex digits. The template engine also knows 'omit' as a global (after
+ * the caller's variables), so it is defined even without vars.c.
+ */
+#ifndef KISO_TMPL_OMIT
+#define KISO_TMPL_OMIT "__omit_place_holder__4a5611eb18b564e0829b9cc6f6e2ba16c00174a0"
+#endif
+
 struct kiso_tmpl_ctx {
 	/*
 	 * Finds variable 'name'. Sets *out to the value, or to NULL when the

@@ -1,0 +1,756 @@
+/*
+ * template/globals.c - the functions a template can call by name:
+ * range(), dict(), namespace(), now(), and Ansible's lookup(), query()
+ * and q() with the lookup plugins file, env, template, vars,
+ * first_found, fileglob, items, list, dict, indexed_items, together,
+ * nested and sequence.
+ *
+ * lookup() returns what Ansible's Templar._lookup returns: a list with
+ * wantlist=True (and always for query/q), otherwise the strings joined
+ * with ',' (or the one item, or the list, when items are not strings).
+ * Lookup results are unsafe, as in Ansible (allow_unsafe is off): they
+ * are not templated again.
+ */
+#include "kiso_common.h"
+#include "template/internal.h"
+
+/* printf formats assembled here from validated Python format specs */
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+
+#include <ctype.h>
+#include <errno.h>
+#include <glob.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static const char *const globals[] = {
+	"range", "lookup", "query", "q", "dict", "namespace", "now", NULL,
+};
+
+bool tmpl_global_exists(const char *name)
+{
+	for (size_t i = 0; globals[i]; i++)
+		if (!strcmp(globals[i], name))
+			return true;
+	return false;
+}
+
+struct gargs {
+	struct kiso_value **args;
+	size_t nargs;
+	const char *const *kwn;
+	struct kiso_value **kwv;
+	size_t nkw;
+};
+
+static struct kiso_value *kw(const struct gargs *g, const char *name)
+{
+	for (size_t i = 0; i < g->nkw; i++)
+		if (!strcmp(g->kwn[i], name))
+			return g->kwv[i];
+	return NULL;
+}
+
+static void ret(struct ev *out, struct kiso_value *v)
+{
+	memset(out, 0, sizeof(*out));
+	out->kind = EV_VAL;
+	out->v = v;
+}
+
+static struct kiso_value *owned_list(struct rstate *st)
+{
+	struct kiso_value *l = kiso_list_new(st->a, KISO_POS_NONE);
+
+	l->flags |= TMPL_VF_OWNED;
+	return l;
+}
+
+static bool intarg(const struct kiso_value *v, int64_t *out)
+{
+	if (v->type == KISO_INT)
+		*out = v->u.i;
+	else if (v->type == KISO_BOOL)
+		*out = v->u.b;
+	else
+		return false;
+	return true;
+}
+
+static int g_range(struct ev *out, struct rstate *st, uint32_t off, struct gargs *g)
+{
+	int64_t v[3] = { 0, 0, 1 };
+
+	if (g->nargs < 1 || g->nargs > 3)
+		return tmpl_err(st, KISO_EFAIL, off, "range expected 1 to 3 arguments, got %zu",
+				g->nargs);
+	for (size_t i = 0; i < g->nargs; i++)
+		if (!intarg(g->args[i], &v[g->nargs == 1 ? 1 : i]))
+			return tmpl_err(st, KISO_EFAIL, off,
+					"'%s' object cannot be interpreted as an integer",
+					kiso_value_type_name(g->args[i]));
+	if (v[2] == 0)
+		return tmpl_err(st, KISO_EFAIL, off, "range() arg 3 must not be zero");
+	int64_t start = v[0], stop = v[1], step = v[2];
+	/* count without overflow: work in unsigned 128 via long double */
+	__int128 cnt = 0;
+
+	if (step > 0 && start < stop)
+		cnt = ((__int128)stop - start + step - 1) / step;
+	else if (step < 0 && start > stop)
+		cnt = ((__int128)start - stop - step - 1) / -(__int128)step;
+	if (cnt > (__int128)tmpl_limits.max_items)
+		return tmpl_err(st, KISO_EFAIL, off,
+				"range too big (%lld items, kiso allows %zu)", (long long)cnt,
+				tmpl_limits.max_items);
+	struct kiso_value *l = owned_list(st);
+
+	for (int64_t i = 0; i < (int64_t)cnt; i++)
+		kiso_list_push(st->a, l, kiso_int(st->a, start + i * step, KISO_POS_NONE));
+	ret(out, l);
+	return 0;
+}
+
+static int g_dict(struct ev *out, struct rstate *st, uint32_t off, struct gargs *g)
+{
+	struct kiso_value *m = kiso_map_new(st->a, KISO_POS_NONE);
+
+	m->flags |= TMPL_VF_OWNED;
+	if (g->nargs > 1)
+		return tmpl_err(st, KISO_EFAIL, off, "dict expected at most 1 argument, got %zu",
+				g->nargs);
+	if (g->nargs == 1) {
+		struct kiso_value *a = g->args[0];
+
+		if (a->type == KISO_MAP) {
+			for (size_t i = 0; i < a->u.map.len; i++)
+				kiso_map_setv(st->a, m, a->u.map.items[i].key, a->u.map.items[i].val);
+		} else if (a->type == KISO_LIST) {
+			for (size_t i = 0; i < a->u.list.len; i++) {
+				struct kiso_value *p = a->u.list.items[i];
+
+				if (p->type != KISO_LIST || p->u.list.len != 2)
+					return tmpl_err(st, KISO_EFAIL, off,
+							"dictionary update sequence element #%zu has "
+							"the wrong length", i);
+				if (p->u.list.items[0]->type == KISO_LIST || p->u.list.items[0]->type == KISO_MAP)
+					return tmpl_err(st, KISO_EFAIL, off, "unhashable type: '%s'",
+							kiso_value_type_name(p->u.list.items[0]));
+				kiso_map_setv(st->a, m, p->u.list.items[0], p->u.list.items[1]);
+			}
+		} else {
+			return tmpl_err(st, KISO_EFAIL, off, "'%s' object is not iterable",
+					kiso_value_type_name(a));
+		}
+	}
+	for (size_t i = 0; i < g->nkw; i++)
+		kiso_map_set(st->a, m, g->kwn[i], g->kwv[i]);
+	ret(out, m);
+	return 0;
+}
+
+static int g_namespace(struct ev *out, struct rstate *st, uint32_t off, struct gargs *g)
+{
+	int rc = g_dict(out, st, off, g);
+
+	if (rc)
+		return rc;
+	out->kind = EV_NS;
+	return 0;
+}
+
+static int g_now(struct ev *out, struct rstate *st, uint32_t off, struct gargs *g)
+{
+	struct kiso_value *utc = kw(g, "utc"), *fmt = kw(g, "fmt");
+	struct timespec ts;
+	struct tm tm;
+	char buf[256];
+
+	if (!utc && g->nargs > 0)
+		utc = g->args[0];
+	if (!fmt && g->nargs > 1)
+		fmt = g->args[1];
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (utc && kiso_value_truthy(utc))
+		gmtime_r(&ts.tv_sec, &tm);
+	else
+		localtime_r(&ts.tv_sec, &tm);
+	if (fmt && fmt->type == KISO_STR) {
+		size_t n = strftime(buf, sizeof(buf), fmt->u.s.ptr, &tm);
+
+		ret(out, kiso_strn(st->a, buf, n, KISO_POS_NONE));
+		return 0;
+	}
+	size_t n = strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+
+	snprintf(buf + n, sizeof(buf) - n, ".%06ld", (long)(ts.tv_nsec / 1000));
+	ret(out, kiso_str(st->a, buf, KISO_POS_NONE));
+	return 0;
+}
+
+/* ---- files ---- */
+
+static bool is_file(const char *p)
+{
+	struct stat sb;
+
+	return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+void tmpl_find_file(const char **out, struct rstate *st, const char *subdir, const char *name)
+{
+	const char *const *sp = st->ctx->search_path;
+	static const char *const cwd[] = { ".", NULL };
+
+	*out = NULL;
+	if (name[0] == '/') {
+		if (is_file(name))
+			*out = kiso_arena_strdup(st->a, name);
+		return;
+	}
+	if (!sp || !sp[0])
+		sp = cwd;
+	for (size_t i = 0; sp[i]; i++) {
+		char *p;
+
+		if (subdir) {
+			p = kiso_arena_sprintf(st->a, "%s/%s/%s", sp[i], subdir, name);
+			if (is_file(p)) {
+				*out = p;
+				return;
+			}
+		}
+		p = kiso_arena_sprintf(st->a, "%s/%s", sp[i], name);
+		if (is_file(p)) {
+			*out = p;
+			return;
+		}
+	}
+}
+
+int tmpl_read_file(char **out, size_t *len, struct rstate *st, uint32_t off, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	struct kiso_buf b = KISO_BUF_INIT;
+	char chunk[8192];
+	size_t n;
+
+	if (!f)
+		return tmpl_err(st, KISO_ENOTFOUND, off, "cannot open '%s': %s", path, strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		kiso_buf_add(&b, chunk, n);
+		if (b.len > tmpl_limits.max_str) {
+			fclose(f);
+			kiso_buf_release(&b);
+			return tmpl_err(st, KISO_EFAIL, off, "file '%s' is too big", path);
+		}
+	}
+	bool bad = ferror(f);
+
+	fclose(f);
+	if (bad) {
+		kiso_buf_release(&b);
+		return tmpl_err(st, KISO_EFAIL, off, "cannot read '%s'", path);
+	}
+	*out = kiso_arena_strndup(st->a, kiso_buf_cstr(&b), b.len);
+	*len = b.len;
+	kiso_buf_release(&b);
+	return 0;
+}
+
+/* ---- lookup plugins: each appends its results to 'res' ---- */
+
+typedef int (*lookup_fn)(struct kiso_value *res, struct rstate *st, uint32_t off, struct gargs *g);
+
+static int need_str_term(struct rstate *st, uint32_t off, const char *plugin,
+			 const struct kiso_value *t)
+{
+	if (t->type != KISO_STR)
+		return tmpl_err(st, KISO_EFAIL, off, "lookup '%s': expected a string term, got %s",
+				plugin, kiso_value_type_name(t));
+	return 0;
+}
+
+static int lk_file(struct kiso_value *res, struct rstate *st, uint32_t off, struct gargs *g)
+{
+	struct kiso_value *lv = kw(g, "lstrip"), *rv = kw(g, "rstrip");
+	bool lstrip = lv && kiso_value_truthy(lv), rstrip = !rv || kiso_value_truthy(rv);
+
+	for (size_t i = 0; i < g->nargs; i++) {
+		const char *path;
+		char *data;
+		size_t len;
+		int rc;
+
+		if ((rc = need_str_term(st, off, "file", g->args[i])))
+			return rc;
+		tmpl_find_file(&path, st, "files", g->args[i]->u.s.ptr);
+		if (!path)
+			return tmpl_err(st, KISO_ENOTFOUND, off, "could not locate file in lookup: %s",
+					g->args[i]->u.s.ptr);
+		if ((rc = tmpl_read_file(&data, &len, st, off, path)))
+			return rc;
+		size_t b = 0;
+
+		if (lstrip)
+			while (b < len && isspace((unsigned char)data[b]))
+				b++;
+		if (rstrip)
+			while (len > b && isspace((unsigned char)data[len - 1]))
+				len--;
+		kiso_list_push(st->a, res, kiso_strn(st->a, data + b, len - b, KISO_POS_NONE));
+	}
+	return 0;
+}
+
+static int lk_env(struct kiso_value *res, struct rstate *st, uint32_t off, struct gargs *g)
+{
+	struct kiso_value *dv = kw(g, "default");
+
+	for (size_t i = 0; i < g->nargs; i++) {
+		int rc = need_str_term(st, off, "env", g->args[i]);
+
+		if (rc)
+			return rc;
+		const char *name = g->args[i]->u.s.ptr, *val = NULL;
+
+		if (st->ctx->environ) {
+			size_t nl = strlen(name);
+
+			for (const char *const *e = st->ctx->environ; *e; e++)
+				if (!strncmp(*e, name, nl) && (*e)[nl] == '=') {
+					val = *e + nl + 1;
+					break;
+				}
+		} else {
+			val = getenv(name);
+		}
+		if (val)
+			kiso_list_push(st->a, res, kiso_str(st->a, val, KISO_POS_NONE));
+		else
+			kiso_list_push(st->a, res, dv ? dv : kiso_str(st->a, "", KISO_POS_NONE));
+	}
+	return 0;
+}
+
+static int lk_template(struct kiso_value *res, struct rstate *st, uint32_t off, struct gargs *g)
+{
+	for (size_t i = 0; i < g->nargs; i++) {
+		const char *path;
+		struct kiso_buf b = KISO_BUF_INIT;
+		int rc = need_str_term(st, off, "template", g->args[i]);
+
+		if (rc)
+			return rc;
+		tmpl_find_file(&path, st, "templates", g->args[i]->u.s.ptr);
+		if (!path)
+			return tmpl_err(st, KISO_ENOTFOUND, off,
+					"the template file %s could not be found for the lookup",
+					g->args[i]->u.s.ptr);
+		if ((rc = tmpl_render_file(&b, st, off, path, false))) {
+			kiso_buf_release(&b);
+			return rc;
+		}
+		kiso_list_push(st->a, res, kiso_strn(st->a, kiso_buf_cstr(&b), b.len, KISO_POS_NONE));
+		kiso_buf_release(&b);
+	}
+	return 0;
+}
+
+static int lk_vars(struct kiso_value *res, struct rstate *st, uint32_t off, struct gargs *g)
+{
+	struct kiso_value *dv = kw(g, "default");
+
+	for (size_t i = 0; i < g->nargs; i++) {
+		struct ev e;
+		int rc = need_str_term(st, off, "vars", g->args[i]);
+
+		if (rc || (rc = tmpl_scope_find(&e, st, g->args[i]->u.s.ptr, off)))
+			return rc;
+		if (e.kind != EV_VAL) {
+			if (dv) {
+				kiso_list_push(st->a, res, dv);
+				continue;
+			}
+			return tmpl_err(st, KISO_EUNDEFINED, off, "No variable found with this name: %s",
+					g->args[i]->u.s.ptr);
+		}
+		kiso_list_push(st->a, res, e.v);
+	}
+	return 0;
+}
+
+/* Splits "a,b;c" on any of 'seps' (first_found's _split_on). */
+static void split_on(struct rstate *st, struct kiso_value *into, const struct kiso_value *v,
+		     const char *seps)
+{
+	if (v->type == KISO_LIST) {
+		for (size_t i = 0; i < v->u.list.len; i++)
+			split_on(st, into, v->u.list.items[i], seps);
+		return;
+	}
+	if (v->type != KISO_STR)
+		return;
+	const char *s = v->u.s.ptr;
+
+	while (*s) {
+		size_t n = strcspn(s, seps);
+
+		kiso_list_push(st->a, into, kiso_strn(st->a, s, n, KISO_POS_NONE));
+		s += n;
+		if (*s)
+			s++;
+	}
+}
+
+static int lk_first_found(struct kiso_value *res, struct rstate *st, uint32_t off, struct gargs *g)
+{
+	struct kiso_value *files = owned_list(st), *paths = owned_list(st);
+	struct kiso_value *skipv = kw(g, "skip");
+	bool skip = skipv && kiso_value_truthy(skipv);
+	struct kiso_value *kf = kw(g, "files"), *kp = kw(g, "paths");
+
+	/* terms: strings and lists are file names; dicts carry files/paths/skip */
+	for (size_t i = 0; i < g->nargs; i++) {
+		struct kiso_value *t = g->args[i];
+
+		if (t->type == KISO_MAP) {
+			struct kiso_value *f = kiso_map_get(t, "files"), *p = kiso_map_get(t, "paths");
+			struct kiso_value *s = kiso_map_get(t, "skip");
+
+			if (f)
+				split_on(st, files, f, ",;");
+			if (p)
+				split_on(st, paths, p, ",:;");
+			if (s)
+				skip = kiso_value_truthy(s);
+		} else if (t->type == KISO_LIST) {
+			for (size_t k = 0; k < t->u.list.len; k++)
+				if (t->u.list.items[k]->type == KISO_MAP) {
+					struct gargs sub = { &t->u.list.items[k], 1, g->kwn, g->kwv, g->nkw };
+					struct kiso_value *r2 = owned_list(st);
+					int rc = lk_first_found(r2, st, off, &sub);
+
+					if (rc)
+						return rc;
+					if (r2->u.list.len) {
+						kiso_list_push(st->a, res, r2->u.list.items[0]);
+						return 0;
+					}
+				} else {
+					kiso_list_push(st->a, files, t->u.list.items[k]);
+				}
+		} else {
+			kiso_list_push(st->a, files, t);
+		}
+	}
+	if (kf)
+		split_on(st, files, kf, ",;");
+	if (kp)
+		split_on(st, paths, kp, ",:;");
+	for (size_t i = 0; i < files->u.list.len; i++) {
+		struct kiso_value *f = files->u.list.items[i];
+		const char *found = NULL;
+
+		if (f->type != KISO_STR)
+			continue;
+		if (paths->u.list.len == 0) {
+			tmpl_find_file(&found, st, "files", f->u.s.ptr);
+		} else {
+			for (size_t k = 0; k < paths->u.list.len && !found; k++) {
+				const char *p = paths->u.list.items[k]->u.s.ptr;
+				char *full = kiso_arena_sprintf(st->a, "%s/%s", p, f->u.s.ptr);
+
+				if (f->u.s.ptr[0] == '/')
+					full = f->u.s.ptr;
+				tmpl_find_file(&found, st, "files", full);
+			}
+		}
+		if (found) {
+			kiso_list_push(st->a, res, kiso_str(st->a, found, KISO_POS_NONE));
+			return 0;
+		}
+	}
+	if (skip)
+		return 0;
+	return tmpl_err(st, KISO_ENOTFOUND, off,
+			"No file was found when using first_found. Use errors='ignore' to allow this "
+			"task to be skipped if no files are found");
+}
+
+static int lk_fileglob(struct kiso_value *res, struct rstate *st, uint32_t off, struct gargs *g)
+{
+	for (size_t i = 0; i < g->nargs; i++) {
+		int rc = need_str_term(st, off, "fileglob", g->args[i]);
+
+		if (rc)
+			return rc;
+		const char *term = g->args[i]->u.s.ptr;
+		const char *slash = strrchr(term, '/');
+		const char *const *sp = st->ctx->search_path;
+		static const char *const cwd[] = { ".", NULL };
+		char *pats[64];
+		size_t np = 0;
+
+		if (term[0] == '/') {
+			pats[np++] = kiso_arena_strdup(st->a, term);
+		} else {
+			if (!sp || !sp[0])
+				sp = cwd;
+			for (size_t k = 0; sp[k] && np + 2 <= KISO_ARRAY_SIZE(pats); k++) {
+				pats[np++] = kiso_arena_sprintf(st->a, "%s/files/%s", sp[k], term);
+				pats[np++] = kiso_arena_sprintf(st->a, "%s/%s", sp[k], term);
+			}
+		}
+		(void)slash;
+		for (size_t k = 0; k < np; k++) {
+			glob_t gl;
+			bool any = false;
+
+			if (glob(pats[k], 0, NULL, &gl) == 0) {
+				for (size_t j = 0; j < gl.gl_pathc; j++)
+					if (is_file(gl.gl_pathv[j])) {
+						kiso_list_push(st->a, res,
+							       kiso_str(st->a, gl.gl_pathv[j], KISO_POS_NONE));
+						any = true;
+					}
+			}
+			globfree(&gl);
+			if (any)
+				break;
+		}
+	}
+	return 0;
+}
+
+static int lk_items(struct kiso_value *res, struct rstate *st, uint32_t off, struct gargs *g)
+{
+	for (size_t i = 0; i < g->nargs; i++) {
+		struct kiso_value *t = g->args[i];
+
+		if (t->type == KISO_LIST)
+			for (size_t k = 0; k < t->u.list.len; k++)
+				kiso_list_push(st->a, res, t->u.list.items[k]);
+		else
+			kiso_list_push(st->a, res, t);
+	}
+	return 0;
+}
+
+static int lk_list(struct kiso_value *res, struct rstate *st, uint32_t off, struct gargs *g)
+{
+	for (size_t i = 0; i < g->nargs; i++)
+		kiso_list_push(st->a, res, g->args[i]);
+	return 0;
+}
+
+static int lk_dict(struct kiso_value *res, struct rstate *st, uint32_t off, struct gargs *g)
+{
+	for (size_t i = 0; i < g->nargs; i++) {
+		struct kiso_value *t = g->args[i];
+
+		if (t->type != KISO_MAP)
+			return tmpl_err(st, KISO_EFAIL, off,
+					"with_dict expects a dict");
+		for (size_t k = 0; k < t->u.map.len; k++) {
+			struct kiso_value *m = kiso_map_new(st->a, KISO_POS_NONE);
+
+			kiso_map_set(st->a, m, "key", t->u.map.items[k].key);
+			kiso_map_set(st->a, m, "value", t->u.map.items[k].val);
+			kiso_list_push(st->a, res, m);
+		}
+	}
+	return 0;
+}
+
+static int lk_indexed_items(struct kiso_value *res, struct rstate *st, uint32_t off,
+			    struct gargs *g)
+{
+	struct kiso_value *flat = owned_list(st);
+
+	lk_items(flat, st, off, g);
+	for (size_t i = 0; i < flat->u.list.len; i++) {
+		struct kiso_value *p = kiso_list_new(st->a, KISO_POS_NONE);
+
+		p->flags |= TMPL_VF_TUPLE;
+		kiso_list_push(st->a, p, kiso_int(st->a, (int64_t)i, KISO_POS_NONE));
+		kiso_list_push(st->a, p, flat->u.list.items[i]);
+		kiso_list_push(st->a, res, p);
+	}
+	return 0;
+}
+
+static int lk_together(struct kiso_value *res, struct rstate *st, uint32_t off, struct gargs *g)
+{
+	size_t maxlen = 0;
+
+	if (g->nargs == 0)
+		return tmpl_err(st, KISO_EFAIL, off, "with_together requires at least one element in each list");
+	for (size_t i = 0; i < g->nargs; i++) {
+		if (g->args[i]->type != KISO_LIST)
+			return tmpl_err(st, KISO_EFAIL, off, "with_together expects lists");
+		if (g->args[i]->u.list.len > maxlen)
+			maxlen = g->args[i]->u.list.len;
+	}
+	for (size_t k = 0; k < maxlen; k++) {
+		struct kiso_value *row = kiso_list_new(st->a, KISO_POS_NONE);
+
+		for (size_t i = 0; i < g->nargs; i++)
+			kiso_list_push(st->a, row, k < g->args[i]->u.list.len ? g->args[i]->u.list.items[k]
+									       : kiso_null(st->a, KISO_POS_NONE));
+		kiso_list_push(st->a, res, row);
+	}
+	return 0;
+}
+
+static int lk_nested(struct kiso_value *res, struct rstate *st, uint32_t off, struct gargs *g)
+{
+	size_t total = 1;
+
+	if (g->nargs == 0)
+		return tmpl_err(st, KISO_EFAIL, off, "with_nested requires at least one element in the nested list");
+	for (size_t i = 0; i < g->nargs; i++) {
+		if (g->args[i]->type != KISO_LIST)
+			return tmpl_err(st, KISO_EFAIL, off, "with_nested expects lists");
+		total *= g->args[i]->u.list.len;
+		if (total > tmpl_limits.max_items)
+			return tmpl_err(st, KISO_EFAIL, off, "with_nested: too many combinations");
+	}
+	for (size_t k = 0; k < total; k++) {
+		struct kiso_value *row = kiso_list_new(st->a, KISO_POS_NONE);
+		size_t rem = k;
+		struct kiso_value **tmp = kiso_arena_alloc(st->a, g->nargs * sizeof(*tmp));
+
+		for (size_t i = g->nargs; i-- > 0;) {
+			size_t n = g->args[i]->u.list.len;
+
+			tmp[i] = g->args[i]->u.list.items[rem % n];
+			rem /= n;
+		}
+		for (size_t i = 0; i < g->nargs; i++)
+			kiso_list_push(st->a, row, tmp[i]);
+		kiso_list_push(st->a, res, row);
+	}
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	lookup_fn fn;
+} lookups[] = {
+	{ "file", lk_file },
+	{ "env", lk_env },
+	{ "template", lk_template },
+	{ "vars", lk_vars },
+	{ "first_found", lk_first_found },
+	{ "fileglob", lk_fileglob },
+	{ "items", lk_items },
+	{ "list", lk_list },
+	{ "dict", lk_dict },
+	{ "indexed_items", lk_indexed_items },
+	{ "together", lk_together },
+	{ "nested", lk_nested },
+};
+
+static int g_lookup(struct ev *out, struct rstate *st, uint32_t off, struct gargs *g,
+		    bool wantlist)
+{
+	if (g->nargs < 1 || g->args[0]->type != KISO_STR)
+		return tmpl_err(st, KISO_EFAIL, off, "lookup() needs the plugin name as first argument");
+	const char *name = g->args[0]->u.s.ptr;
+
+	if (!strncmp(name, "ansible.builtin.", 16))
+		name += 16;
+	lookup_fn fn = NULL;
+
+	for (size_t i = 0; i < KISO_ARRAY_SIZE(lookups); i++)
+		if (!strcmp(lookups[i].name, name))
+			fn = lookups[i].fn;
+	if (!fn)
+		return tmpl_err(st, KISO_EFAIL, off, "lookup plugin (%s) not found", name);
+	/* plugin options: everything but wantlist and errors */
+	struct gargs sub = { g->args + 1, g->nargs - 1, NULL, NULL, 0 };
+	const char **kn = kiso_arena_alloc(st->a, (g->nkw + 1) * sizeof(*kn));
+	struct kiso_value **kv = kiso_arena_alloc(st->a, (g->nkw + 1) * sizeof(*kv));
+	const char *errors = "strict";
+
+	for (size_t i = 0; i < g->nkw; i++) {
+		if (!strcmp(g->kwn[i], "wantlist")) {
+			wantlist = wantlist || kiso_value_truthy(g->kwv[i]);
+		} else if (!strcmp(g->kwn[i], "errors")) {
+			if (g->kwv[i]->type == KISO_STR)
+				errors = g->kwv[i]->u.s.ptr;
+		} else if (strcmp(g->kwn[i], "allow_unsafe") != 0) {
+			kn[sub.nkw] = g->kwn[i];
+			kv[sub.nkw++] = g->kwv[i];
+		}
+	}
+	sub.kwn = kn;
+	sub.kwv = kv;
+	struct kiso_value *res = owned_list(st);
+	int rc = fn(res, st, off, &sub);
+
+	if (rc) {
+		if (strcmp(errors, "strict") != 0 && rc != KISO_EUNDEFINED) {
+			kiso_error_clear(st->err);
+			ret(out, wantlist ? owned_list(st) : kiso_null(st->a, KISO_POS_NONE));
+			return 0;
+		}
+		return rc;
+	}
+	struct kiso_value *r = res;
+
+	if (res->u.list.len && !wantlist) {
+		bool allstr = true;
+
+		for (size_t i = 0; i < res->u.list.len; i++)
+			allstr &= res->u.list.items[i]->type == KISO_STR;
+		if (allstr) {
+			struct kiso_buf b = KISO_BUF_INIT;
+
+			for (size_t i = 0; i < res->u.list.len; i++) {
+				if (i)
+					kiso_buf_putc(&b, ',');
+				kiso_buf_add(&b, res->u.list.items[i]->u.s.ptr, res->u.list.items[i]->u.s.len);
+			}
+			r = kiso_strn(st->a, kiso_buf_cstr(&b), b.len, KISO_POS_NONE);
+			kiso_buf_release(&b);
+		} else if (res->u.list.len == 1) {
+			r = res->u.list.items[0];
+		}
+	}
+	if (res->u.list.len) {
+		if (r->flags & KISO_VF_UNSAFE) {
+			/* already unsafe */
+		} else if (r == res || r->type == KISO_STR) {
+			r->flags |= KISO_VF_UNSAFE;
+		} else {
+			r = kiso_value_copy(st->a, r);
+			r->flags |= KISO_VF_UNSAFE;
+		}
+		st->unsafe = true;
+	}
+	ret(out, r);
+	return 0;
+}
+
+int tmpl_global_call(struct ev *out, struct rstate *st, uint32_t off, const char *name,
+		     struct kiso_value **args, size_t nargs, const char *const *kwn,
+		     struct kiso_value **kwv, size_t nkw)
+{
+	struct gargs g = { args, nargs, kwn, kwv, nkw };
+
+	if (!strcmp(name, "range"))
+		return g_range(out, st, off, &g);
+	if (!strcmp(name, "dict"))
+		return g_dict(out, st, off, &g);
+	if (!strcmp(name, "namespace"))
+		return g_namespace(out, st, off, &g);
+	if (!strcmp(name, "now"))
+		return g_now(out, st, off, &g);
+	if (!strcmp(name, "lookup"))
+		return g_lookup(out, st, off, &g, false);
+	if (!strcmp(name, "query") || !strcmp(name, "q"))
+		return g_lookup(out, st, off, &g, true);
+	return tmpl_err(st, KISO_EFAIL, off, "'%s' is undefined", name);
+}
