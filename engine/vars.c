@@ -256,8 +256,9 @@ static void build_run_magic(struct kiso_vars_run *run, const struct kiso_vars_op
 	abs = realpath(pbdir, NULL);
 	kiso_map_set(a, m, "playbook_dir", kiso_str(a, abs ? abs : pbdir, KISO_POS_NONE));
 	free(abs);
-	kiso_map_set(a, m, "groups", run->inv ? kiso_inventory_groups_value(a, run->inv) : NULL);
-	if (!run->inv) {
+	if (run->inv) {
+		kiso_map_set(a, m, "groups", kiso_inventory_groups_value(a, run->inv));
+	} else {
 		struct kiso_value *g = kiso_map_new(a, KISO_POS_NONE);
 
 		kiso_map_set(a, g, "all", kiso_list_new(a, KISO_POS_NONE));

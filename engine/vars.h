@@ -78,14 +78,7 @@
 
 struct kiso_inventory;
 
-/*
- * The value of the magic variable 'omit': Ansible's shape
- * ("__omit_place_holder__" and 40 hex digits). A module parameter whose
- * rendered value equals it is left out.
- */
-#ifndef KISO_TMPL_OMIT
-#define KISO_TMPL_OMIT "__omit_place_holder__4a5611eb18b564e0829b9cc6f6e2ba16c00174a0"
-#endif
+/* The value of the magic variable 'omit' is KISO_TMPL_OMIT (template.h). */
 
 /* The Ansible version kiso answers to in 'ansible_version'. */
 #define KISO_ANSIBLE_COMPAT_VERSION "2.14.18"
