@@ -1498,7 +1498,6 @@ static bool node_flow(const struct dumper *d, const struct kiso_value *v)
 struct sorter {
 	const struct kiso_value *map;
 	bool failed;
-	const struct kiso_value *bad_a, *bad_b;
 };
 
 static bool key_less(struct sorter *st, size_t i, size_t j)
@@ -1507,11 +1506,7 @@ static bool key_less(struct sorter *st, size_t i, size_t j)
 	int c;
 
 	if (kiso_value_compare(&c, a, b) < 0) {
-		if (!st->failed) {
-			st->failed = true;
-			st->bad_a = a;
-			st->bad_b = b;
-		}
+		st->failed = true;
 		return false;
 	}
 	return c < 0;
@@ -1538,7 +1533,11 @@ static void merge_sort(struct sorter *st, size_t *idx, size_t *tmp, size_t n)
 	memcpy(idx, tmp, n * sizeof(*idx));
 }
 
-static int map_order(struct dumper *d, const struct kiso_value *m, size_t **out)
+/*
+ * PyYAML sorts with sorted(mapping.items()) and, on TypeError (keys Python
+ * cannot order, like 1 and 'a'), keeps the insertion order.
+ */
+static size_t *map_order(const struct dumper *d, const struct kiso_value *m)
 {
 	size_t n = m->u.map.len;
 	size_t *idx = kiso_xmalloc((n + 1) * sizeof(*idx));
@@ -1547,20 +1546,15 @@ static int map_order(struct dumper *d, const struct kiso_value *m, size_t **out)
 		idx[i] = i;
 	if (d->o.sort_keys && n > 1) {
 		size_t *tmp = kiso_xmalloc(n * sizeof(*tmp));
-		struct sorter st = { m, false, NULL, NULL };
+		struct sorter st = { m, false };
 
 		merge_sort(&st, idx, tmp, n);
 		free(tmp);
-		if (st.failed) {
-			free(idx);
-			return kiso_error_set(d->err, KISO_EINVALID, st.bad_a->pos,
-					      "'<' not supported between instances of '%s' and '%s'",
-					      kiso_value_type_name(st.bad_a),
-					      kiso_value_type_name(st.bad_b));
-		}
+		if (st.failed)
+			for (size_t i = 0; i < n; i++)
+				idx[i] = i;
 	}
-	*out = idx;
-	return 0;
+	return idx;
 }
 
 static int dump_node(struct dumper *d, const struct kiso_value *v)
@@ -1588,8 +1582,7 @@ static int dump_node(struct dumper *d, const struct kiso_value *v)
 				goto out;
 		rc = emit(d, &ev, yaml_sequence_end_event_initialize(&ev), v->pos);
 	} else {
-		if ((rc = map_order(d, v, &idx)) < 0)
-			goto out;
+		idx = map_order(d, v);
 		ok = yaml_mapping_start_event_initialize(&ev, NULL, (yaml_char_t *)TAG_PREFIX "map", 1,
 							 node_flow(d, v) ? YAML_FLOW_MAPPING_STYLE
 									 : YAML_BLOCK_MAPPING_STYLE);

@@ -114,8 +114,8 @@ enum kiso_yaml_kind kiso_yaml_resolve(const char *s, size_t n);
  *   width       the line width for folding long scalars and flow
  *               collections: 80 is PyYAML's default; a value <= 2 * indent
  *               means 80, a negative value no folding (libyaml's rules).
- *   sort_keys   PyYAML's default is true; keys that Python cannot order
- *               (1 and 'a') make the dump fail as Python's sort does.
+ *   sort_keys   PyYAML's default is true; a map whose keys Python cannot
+ *               order (1 and 'a') keeps its own order, as PyYAML does.
  *   allow_unicode  Ansible passes true: non-ASCII printable characters are
  *               written as they are, otherwise escaped in double quotes.
  *   explicit_start / explicit_end  '---' before and '...' after.
@@ -154,9 +154,8 @@ struct kiso_yaml_dump_opts {
  * alias) is written twice, never as an anchor and aliases; bytes that are
  * not UTF-8 become U+FFFD (a Python str cannot hold them).
  *
- * Returns 0, or a negative code with err set when keys cannot be sorted or
- * the value nests deeper than 10000 levels (out then holds a partial
- * text).
+ * Returns 0, or a negative code with err set when the value nests deeper
+ * than 10000 levels (out then holds a partial text).
  */
 int kiso_yaml_dump(struct kiso_buf *out, const struct kiso_value *v,
 		   const struct kiso_yaml_dump_opts *opts, struct kiso_error *err);
