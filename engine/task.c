@@ -1035,13 +1035,13 @@ static struct kiso_value *old_style(struct pb_loader *L, const struct kiso_value
 	return args;
 }
 
-static void validate_args(struct pb_loader *L, struct kiso_taskdef *t)
+static void validate_args(struct pb_loader *L, struct kiso_taskdef *t, struct kiso_pos pos)
 {
 	if (!t->module || L->opts->no_args_check)
 		return;
 	if (kiso_map_get(t->args, "_variable_params"))
 		return; /* arguments come from a variable: checked at run time */
-	kiso_args_validate(t->module, t->args, t->pos, L->diags);
+	kiso_args_validate(t->module, t->args, pos, L->diags);
 }
 
 static const char *args_str(struct pb_loader *L, struct kiso_taskdef *t, const char *key,
@@ -1315,7 +1315,6 @@ static void load_task(struct pb_loader *L, struct kiso_taskdef *t, const struct 
 		args = pb_map(L, t->pos);
 	}
 	(void)thing;
-	(void)action_key;
 	t->action = action;
 
 	/* 2. 'args:' merged below the action's own arguments */
@@ -1485,7 +1484,7 @@ static void load_task(struct pb_loader *L, struct kiso_taskdef *t, const struct 
 	case BI_NONE:
 		t->kind = KISO_TD_MODULE;
 		pb_check_templates(L, t->args);
-		validate_args(L, t);
+		validate_args(L, t, action_key ? action_key->pos : t->pos);
 		break;
 	}
 }
