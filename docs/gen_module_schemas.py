@@ -29,7 +29,12 @@ MODULES = {
     'add_host': dict(flags=['ACTION', 'ANY_ARGS']),
     'apt': {},
     'apt_repository': {},
-    'assert': dict(flags=['ACTION'], params={'that': dict(required=True)}),
+    # Action plugins without an argument spec use these as they come: a
+    # message may be any value, and a string 'that' is one condition (no
+    # comma splitting), so they are raw.
+    'assert': dict(flags=['ACTION'], params={'that': dict(required=True, type='raw'),
+                                             'fail_msg': dict(type='raw'),
+                                             'success_msg': dict(type='raw')}),
     'blockinfile': {},
     'command': dict(flags=['FREE_FORM'], params={'_raw_params': dict(aliases=['cmd'])},
                     rules=[('required_one_of', ['_raw_params', 'argv']),
@@ -39,9 +44,10 @@ MODULES = {
     'copy': dict(rules=[('required_one_of', ['content', 'src']),
                         ('mutually_exclusive', ['content', 'src'])]),
     'cron': {},
-    'debug': dict(flags=['ACTION'], rules=[('mutually_exclusive', ['msg', 'var'])]),
+    'debug': dict(flags=['ACTION'], params={'msg': dict(type='raw')},
+                  rules=[('mutually_exclusive', ['msg', 'var'])]),
     'dnf': {},
-    'fail': dict(flags=['ACTION']),
+    'fail': dict(flags=['ACTION'], params={'msg': dict(type='raw')}),
     'fetch': dict(params={'src': dict(required=True), 'dest': dict(required=True)}),
     # modules/file.py check_state(): the state is only known when given
     'file': dict(rules=[('requires_value', ['recurse', 'state', 'directory']),
@@ -65,12 +71,17 @@ MODULES = {
                               ('required_if', ['state', 'absent', ['line', 'search_string',
                                                                    'regexp'], True])]),
     'meta': dict(flags=['FREE_FORM', 'ACTION'], params={'_raw_params': dict(required=True)}),
-    'package': {},
+    # the doc marks state required, but the action plugin passes the
+    # arguments to apt/dnf/yum, whose state defaults to present
+    'package': dict(params={'state': dict(required=False)}),
     'package_facts': {},
-    'pause': dict(flags=['ACTION']),
+    # plugins/action/pause.py validates its own argument spec
+    'pause': dict(flags=['ACTION'], params={'minutes': dict(type='int'), 'seconds': dict(type='int')},
+                  rules=[('mutually_exclusive', ['minutes', 'seconds'])]),
     'ping': {},
     'raw': dict(flags=['FREE_FORM'], params={'_raw_params': dict(required=True)}),
-    'reboot': {},
+    # the documented default of reboot_command is prose, not a value
+    'reboot': dict(params={'reboot_command': dict(default=None)}),
     'replace': {},
     'script': dict(flags=['FREE_FORM'],
                    params={'_raw_params': dict(aliases=['cmd'])},

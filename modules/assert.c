@@ -19,7 +19,7 @@ static const char *const assert_aliases[] = {
 static const struct kiso_param assert_params[] = {
 	{
 		.name = "fail_msg",
-		.type = KISO_T_STR,
+		.type = KISO_T_RAW,
 		.aliases = "msg",
 		.doc = "The customized message used for a failing assertion.",
 	},
@@ -31,14 +31,13 @@ static const struct kiso_param assert_params[] = {
 	},
 	{
 		.name = "success_msg",
-		.type = KISO_T_STR,
+		.type = KISO_T_RAW,
 		.doc = "The customized message used for a successful assertion.",
 	},
 	{
 		.name = "that",
-		.type = KISO_T_LIST,
+		.type = KISO_T_RAW,
 		.flags = KISO_REQUIRED,
-		.elements = KISO_T_STR,
 		.doc = "A list of string expressions of the same form that can be passed to the "
 		       "'when' statement.",
 	},

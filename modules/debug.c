@@ -20,7 +20,7 @@ static const char *const debug_aliases[] = {
 static const struct kiso_param debug_params[] = {
 	{
 		.name = "msg",
-		.type = KISO_T_STR,
+		.type = KISO_T_RAW,
 		.def = "Hello world!",
 		.doc = "The customized message that is printed. If omitted, prints a generic "
 		       "message.",

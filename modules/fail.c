@@ -19,7 +19,7 @@ static const char *const fail_aliases[] = {
 static const struct kiso_param fail_params[] = {
 	{
 		.name = "msg",
-		.type = KISO_T_STR,
+		.type = KISO_T_RAW,
 		.def = "Failed as requested from task",
 		.doc = "The customized message used for failing execution.",
 	},

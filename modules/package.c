@@ -26,7 +26,6 @@ static const struct kiso_param package_params[] = {
 	{
 		.name = "state",
 		.type = KISO_T_STR,
-		.flags = KISO_REQUIRED,
 		.doc = "Whether to install (`present`), or remove (`absent`) a package.",
 	},
 	{

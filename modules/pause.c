@@ -9,6 +9,7 @@
  */
 #include "kiso_common.h"
 #include "module.h"
+#include "args.h"
 
 static const char *const pause_aliases[] = {
 	"ansible.builtin.pause",
@@ -25,7 +26,7 @@ static const struct kiso_param pause_params[] = {
 	},
 	{
 		.name = "minutes",
-		.type = KISO_T_STR,
+		.type = KISO_T_INT,
 		.doc = "A positive number of minutes to pause for.",
 	},
 	{
@@ -35,11 +36,22 @@ static const struct kiso_param pause_params[] = {
 	},
 	{
 		.name = "seconds",
-		.type = KISO_T_STR,
+		.type = KISO_T_INT,
 		.doc = "A positive number of seconds to pause for.",
 	},
 	{ .name = NULL },
 };
+
+/* Cross-parameter rules of the argument spec, and of the module code. */
+static int pause_validate(const struct kiso_value *args, struct kiso_pos pos,
+		          struct kiso_diags *d)
+{
+	int rc = 0;
+
+	if (kiso_args_mutually_exclusive(args, pos, d, "minutes", "seconds", NULL) < 0)
+		rc = -1;
+	return rc;
+}
 
 const struct kiso_module kiso_module_pause = {
 	.name = "pause",
@@ -49,4 +61,5 @@ const struct kiso_module kiso_module_pause = {
 	.doc = "Pause playbook execution. Pauses playbook execution for a set amount of time, or "
 	       "until a prompt is acknowledged. All parameters are optional. The default "
 	       "behavior is to pause with a prompt.",
+	.validate = pause_validate,
 };

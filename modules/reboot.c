@@ -53,7 +53,6 @@ static const struct kiso_param reboot_params[] = {
 	{
 		.name = "reboot_command",
 		.type = KISO_T_STR,
-		.def = "[determined based on target OS]",
 		.doc = "Command to run that reboots the system, including any parameters passed "
 		       "to the command.",
 	},

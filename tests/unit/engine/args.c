@@ -405,6 +405,12 @@ static void test_engine_args__normalize_converts_types(void **state)
 	assert_string_equal(repr(kiso_map_get(v, "headers")), "{}");
 	assert_string_equal(repr(kiso_map_get(v, "status_code")), "[200]");
 	assert_int_equal(kiso_map_get(v, "status_code")->u.list.items[0]->type, KISO_INT);
+	/* action plugins without a spec take messages and conditions as they are */
+	v = norm("assert", "that: x in [1, 2]\nmsg: [a, b]\n");
+	assert_string_equal(repr(v), "{'that': 'x in [1, 2]', 'fail_msg': ['a', 'b'], "
+			    "'quiet': False}");
+	v = norm("debug", "msg: {a: 1}\n");
+	assert_string_equal(repr(kiso_map_get(v, "msg")), "{'a': 1}");
 	/* a template stays as it is, for the runner to render */
 	v = norm("user", "name: u\nuid: '{{ u }}'\n");
 	assert_string_equal(repr(kiso_map_get(v, "uid")), "'{{ u }}'");
