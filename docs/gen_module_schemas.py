@@ -416,6 +416,27 @@ def rule_call(kind, r, params):
     return 'kiso_args_%s(args, pos, d, %s, NULL)' % (kind, q(r))
 
 
+def rule_text(kind, r):
+    """The rule as a sentence for the module reference."""
+    c = lambda xs: ', '.join('`%s`' % x for x in xs)
+    if kind == 'mutually_exclusive':
+        return '%s are mutually exclusive.' % c(r)
+    if kind == 'required_one_of':
+        return 'One of %s is required.' % c(r)
+    if kind == 'required_together':
+        return '%s must be given together.' % c(r)
+    if kind == 'required_if':
+        anyof = len(r) > 3 and r[3]
+        return 'With `%s: %s`, %s %s required.' % (
+            r[0], choice_str(r[1]), ('one of ' if anyof else '') + c(r[2]),
+            'is' if anyof or len(r[2]) == 1 else 'are')
+    if kind == 'required_by':
+        return '`%s` requires %s.' % (r[0], c(r[1:]))
+    if kind == 'requires_value':
+        return '`%s` requires `%s` to be %s.' % (r[0], r[1], ' or '.join('`%s`' % x for x in r[2:]))
+    raise ValueError(kind)
+
+
 def emit(name, conf, doc, params, rules):
     if conf.get('fqcn'):
         mod_aliases = conf['fqcn']
@@ -426,6 +447,8 @@ def emit(name, conf, doc, params, rules):
     short = text(doc.get('short_description'))
     desc = text(doc.get('description'))
     mdoc = short.rstrip('.') + '. ' + desc if desc else short
+    if rules:
+        mdoc += ' ' + ' '.join(rule_text(k, r) for k, r in rules)
     L = []
     L.append('/*')
     L.append(' * modules/%s.c - %s: parameter schema.' % (name, mod_aliases[0]))

@@ -206,6 +206,8 @@ const struct kiso_module kiso_module_apt = {
 	.name = "apt",
 	.aliases = apt_aliases,
 	.params = apt_params,
-	.doc = "Manages apt-packages. Manages *apt* packages (such as for Debian/Ubuntu).",
+	.doc = "Manages apt-packages. Manages *apt* packages (such as for Debian/Ubuntu). `deb`, "
+	       "`package`, `upgrade` are mutually exclusive. One of `autoremove`, `deb`, "
+	       "`package`, `update_cache`, `upgrade` is required.",
 	.validate = apt_validate,
 };

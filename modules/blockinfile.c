@@ -158,6 +158,6 @@ const struct kiso_module kiso_module_blockinfile = {
 	.params = blockinfile_params,
 	.doc = "Insert/update/remove a text block surrounded by marker lines. This module will "
 	       "insert/update/remove a block of multi-line text surrounded by customizable "
-	       "marker lines.",
+	       "marker lines. `insertbefore`, `insertafter` are mutually exclusive.",
 	.validate = blockinfile_validate,
 };

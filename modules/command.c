@@ -97,6 +97,7 @@ const struct kiso_module kiso_module_command = {
 	.flags = KISO_MOD_FREE_FORM,
 	.params = command_params,
 	.doc = "Execute commands on targets. The `command` module takes the command name "
-	       "followed by a list of space-delimited arguments.",
+	       "followed by a list of space-delimited arguments. One of `_raw_params`, `argv` is "
+	       "required. `_raw_params`, `argv` are mutually exclusive.",
 	.validate = command_validate,
 };

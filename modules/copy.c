@@ -166,6 +166,7 @@ const struct kiso_module kiso_module_copy = {
 	.aliases = copy_aliases,
 	.params = copy_params,
 	.doc = "Copy files to remote locations. The `copy` module copies a file from the local "
-	       "or remote machine to a location on the remote machine.",
+	       "or remote machine to a location on the remote machine. One of `content`, `src` "
+	       "is required. `content`, `src` are mutually exclusive.",
 	.validate = copy_validate,
 };

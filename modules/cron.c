@@ -141,6 +141,7 @@ const struct kiso_module kiso_module_cron = {
 	.params = cron_params,
 	.doc = "Manage cron.d and crontab entries. Use this module to manage crontab and "
 	       "environment variables entries. This module allows you to create environment "
-	       "variables and named crontab entries, update, or delete them.",
+	       "variables and named crontab entries, update, or delete them. `insertafter`, "
+	       "`insertbefore` are mutually exclusive.",
 	.validate = cron_validate,
 };

@@ -58,6 +58,6 @@ const struct kiso_module kiso_module_debug = {
 	.params = debug_params,
 	.doc = "Print statements during execution. This module prints statements during "
 	       "execution and can be useful for debugging variables or expressions without "
-	       "necessarily halting the playbook.",
+	       "necessarily halting the playbook. `msg`, `var` are mutually exclusive.",
 	.validate = debug_validate,
 };

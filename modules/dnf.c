@@ -258,6 +258,7 @@ const struct kiso_module kiso_module_dnf = {
 	.aliases = dnf_aliases,
 	.params = dnf_params,
 	.doc = "Manages packages with the *dnf* package manager. Installs, upgrade, removes, and "
-	       "lists packages and groups with the *dnf* package manager.",
+	       "lists packages and groups with the *dnf* package manager. `name`, `list` are "
+	       "mutually exclusive. One of `name`, `list`, `update_cache` is required.",
 	.validate = dnf_validate,
 };

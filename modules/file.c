@@ -167,6 +167,7 @@ const struct kiso_module kiso_module_file = {
 	.aliases = file_aliases,
 	.params = file_params,
 	.doc = "Manage files and file properties. Set attributes of files, directories, or "
-	       "symlinks and their targets.",
+	       "symlinks and their targets. `recurse` requires `state` to be `directory`. `src` "
+	       "requires `state` to be `link` or `hard`.",
 	.validate = file_validate,
 };

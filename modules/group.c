@@ -74,6 +74,7 @@ const struct kiso_module kiso_module_group = {
 	.name = "group",
 	.aliases = group_aliases,
 	.params = group_params,
-	.doc = "Add or remove groups. Manage presence of groups on a host.",
+	.doc = "Add or remove groups. Manage presence of groups on a host. With `non_unique: "
+	       "true`, `gid` is required.",
 	.validate = group_validate,
 };

@@ -50,6 +50,6 @@ const struct kiso_module kiso_module_import_tasks = {
 	.flags = KISO_MOD_FREE_FORM | KISO_MOD_ACTION,
 	.params = import_tasks_params,
 	.doc = "Import a task list. Imports a list of tasks to be added to the current playbook "
-	       "for subsequent execution.",
+	       "for subsequent execution. One of `file`, `_raw_params` is required.",
 	.validate = import_tasks_validate,
 };

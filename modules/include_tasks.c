@@ -56,6 +56,6 @@ const struct kiso_module kiso_module_include_tasks = {
 	.flags = KISO_MOD_FREE_FORM | KISO_MOD_ACTION,
 	.params = include_tasks_params,
 	.doc = "Dynamically include a task list. Includes a file with a list of tasks to be "
-	       "executed in the current playbook.",
+	       "executed in the current playbook. One of `file`, `_raw_params` is required.",
 	.validate = include_tasks_validate,
 };

@@ -177,6 +177,11 @@ const struct kiso_module kiso_module_lineinfile = {
 	.aliases = lineinfile_aliases,
 	.params = lineinfile_params,
 	.doc = "Manage lines in text files. This module ensures a particular line is in a file, "
-	       "or replace an existing line using a back-referenced regular expression.",
+	       "or replace an existing line using a back-referenced regular expression. "
+	       "`insertbefore`, `insertafter` are mutually exclusive. `regexp`, `search_string` "
+	       "are mutually exclusive. `backrefs`, `search_string` are mutually exclusive. With "
+	       "`state: present`, `line` is required. With `backrefs: true`, `regexp` is "
+	       "required. With `state: absent`, one of `line`, `search_string`, `regexp` is "
+	       "required.",
 	.validate = lineinfile_validate,
 };

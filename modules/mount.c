@@ -113,6 +113,8 @@ const struct kiso_module kiso_module_mount = {
 	.aliases = mount_aliases,
 	.params = mount_params,
 	.doc = "Control active and configured mount points. This module controls active and "
-	       "configured mount points in `/etc/fstab`.",
+	       "configured mount points in `/etc/fstab`. With `state: mounted`, `src`, `fstype` "
+	       "are required. With `state: present`, `src`, `fstype` are required. With `state: "
+	       "ephemeral`, `src`, `fstype` are required.",
 	.validate = mount_validate,
 };

@@ -60,6 +60,6 @@ const struct kiso_module kiso_module_pause = {
 	.params = pause_params,
 	.doc = "Pause playbook execution. Pauses playbook execution for a set amount of time, or "
 	       "until a prompt is acknowledged. All parameters are optional. The default "
-	       "behavior is to pause with a prompt.",
+	       "behavior is to pause with a prompt. `minutes`, `seconds` are mutually exclusive.",
 	.validate = pause_validate,
 };

@@ -72,6 +72,7 @@ const struct kiso_module kiso_module_script = {
 	.flags = KISO_MOD_FREE_FORM,
 	.params = script_params,
 	.doc = "Runs a local script on a remote node after transferring it. The `script` module "
-	       "takes the script name followed by a list of space-delimited arguments.",
+	       "takes the script name followed by a list of space-delimited arguments. One of "
+	       "`_raw_params` is required.",
 	.validate = script_validate,
 };

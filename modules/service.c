@@ -88,6 +88,7 @@ const struct kiso_module kiso_module_service = {
 	.aliases = service_aliases,
 	.params = service_params,
 	.doc = "Manage services. Controls services on remote hosts. Supported init systems "
-	       "include BSD init, OpenRC, SysV, Solaris SMF, systemd, upstart.",
+	       "include BSD init, OpenRC, SysV, Solaris SMF, systemd, upstart. One of `state`, "
+	       "`enabled` is required.",
 	.validate = service_validate,
 };

@@ -75,6 +75,7 @@ const struct kiso_module kiso_module_shell = {
 	.flags = KISO_MOD_FREE_FORM,
 	.params = shell_params,
 	.doc = "Execute shell commands on targets. The `shell` module takes the command name "
-	       "followed by a list of space-delimited arguments.",
+	       "followed by a list of space-delimited arguments. One of `_raw_params` is "
+	       "required.",
 	.validate = shell_validate,
 };

@@ -83,6 +83,7 @@ const struct kiso_module kiso_module_sysctl = {
 	.aliases = sysctl_aliases,
 	.params = sysctl_params,
 	.doc = "Manage entries in sysctl.conf. This module manipulates sysctl entries and "
-	       "optionally performs a `/sbin/sysctl -p` after changing them.",
+	       "optionally performs a `/sbin/sysctl -p` after changing them. With `state: "
+	       "present`, `value` is required.",
 	.validate = sysctl_validate,
 };

@@ -111,6 +111,8 @@ const struct kiso_module kiso_module_systemd = {
 	.aliases = systemd_aliases,
 	.params = systemd_params,
 	.doc = "Manage systemd units. Controls systemd units (services, timers, and so on) on "
-	       "remote hosts.",
+	       "remote hosts. One of `state`, `enabled`, `masked`, `daemon_reload`, "
+	       "`daemon_reexec` is required. `state` requires `name`. `enabled` requires `name`. "
+	       "`masked` requires `name`.",
 	.validate = systemd_validate,
 };

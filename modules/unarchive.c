@@ -179,6 +179,6 @@ const struct kiso_module kiso_module_unarchive = {
 	.params = unarchive_params,
 	.doc = "Unpacks an archive after (optionally) copying it from the local machine. The "
 	       "`unarchive` module unpacks an archive. It will not unpack a compressed file that "
-	       "does not contain an archive.",
+	       "does not contain an archive. `include`, `exclude` are mutually exclusive.",
 	.validate = unarchive_validate,
 };

@@ -286,6 +286,7 @@ const struct kiso_module kiso_module_uri = {
 	.aliases = uri_aliases,
 	.params = uri_params,
 	.doc = "Interacts with webservices. Interacts with HTTP and HTTPS web services and "
-	       "supports Digest, Basic and WSSE HTTP authentication mechanisms.",
+	       "supports Digest, Basic and WSSE HTTP authentication mechanisms. `body`, `src` "
+	       "are mutually exclusive.",
 	.validate = uri_validate,
 };

@@ -264,6 +264,7 @@ const struct kiso_module kiso_module_yum = {
 	.aliases = yum_aliases,
 	.params = yum_params,
 	.doc = "Manages packages with the *yum* package manager. Installs, upgrade, downgrades, "
-	       "removes, and lists packages and groups with the *yum* package manager.",
+	       "removes, and lists packages and groups with the *yum* package manager. `name`, "
+	       "`list` are mutually exclusive. One of `name`, `list`, `update_cache` is required.",
 	.validate = yum_validate,
 };
