@@ -62,7 +62,7 @@ static int count2(const char *t, size_t n, const char *s)
 {
 	int c = 0;
 
-	for (size_t i = 0; i + 1 < n + 1 && i + 2 <= n;) {
+	for (size_t i = 0; i + 2 <= n;) {
 		if (t[i] == s[0] && t[i + 1] == s[1]) {
 			c++;
 			i += 2;
@@ -388,6 +388,10 @@ int kiso_extravars_add(struct kiso_value **acc, struct kiso_arena *a, const char
 		rc = kiso_parse_kv(&data, a, arg, err);
 		if (rc < 0)
 			return rc;
+		/* so that errors in these values can say where they come from */
+		for (size_t i = 0; i < data->u.map.len; i++)
+			data->u.map.items[i].val->pos =
+				(struct kiso_pos){ kiso_pos_file("<extra vars>"), 1, 1 };
 	}
 	if (!data || data->type != KISO_MAP)
 		return kiso_error_set(err, KISO_EINVALID, KISO_POS_NONE,

@@ -750,13 +750,20 @@ static int hostvars_get(struct kiso_vars *v, struct kiso_value **out, struct kis
 	}
 	pthread_mutex_unlock(&run->lock);
 
-	/* make sure every inventory host has a scope (creation takes the lock) */
+	/* make sure every inventory host has a scope (creation takes the
+	 * lock), and localhost: Ansible's HostVars creates the implicit
+	 * localhost on demand, so it is always there */
 	if (run->inv) {
 		for (size_t i = 0; i < run->inv->nhosts; i++) {
 			struct kiso_vars *h;
 
 			kiso_vars_host(&h, run, run->inv->hosts[i]->name, &e);
 		}
+	}
+	{
+		struct kiso_vars *h;
+
+		kiso_vars_host(&h, run, "localhost", &e);
 	}
 
 	pthread_mutex_lock(&run->lock);

@@ -31,6 +31,7 @@ A case is a map:
   host:      the host to render for (--host)
   error:     true when Ansible must fail (a corpus sanity check)
   stderr:    a substring kiso's stderr must contain (error cases)
+  note:      printed with a failure: where the fault was found to lie
 
 Output: TAP ("ok N - file: name" / "not ok N - ..." with a short diff as
 # comments) and a final count line; exit status 1 on any mismatch.
@@ -92,6 +93,7 @@ class Case:
         self.title = "%s: %s" % (self.src, self.name)
         self.error = bool(d.get("error", False))
         self.stderr_want = d.get("stderr")
+        self.note = d.get("note")
         self.host = d.get("host")
         inv = d.get("inventory") or []
         if isinstance(inv, str):
@@ -194,7 +196,12 @@ def render_reference(case):
 
 def run_kiso(kiso, case):
     try:
-        p = subprocess.run(case.kiso_args(kiso), cwd=ROOT, capture_output=True, timeout=20)
+        env = dict(os.environ)
+        # a sanitizer report must not pass for an expected failure
+        env.setdefault("ASAN_OPTIONS", "exitcode=66")
+        env.setdefault("UBSAN_OPTIONS", "exitcode=66:print_stacktrace=1")
+        p = subprocess.run(case.kiso_args(kiso), cwd=ROOT, capture_output=True, timeout=20,
+                           env=env)
         return p.returncode, p.stdout, p.stderr
     except subprocess.TimeoutExpired:
         return -1, b"", b"timeout after 20 s"
@@ -207,7 +214,7 @@ def short_diff(want, got):
                                       "ansible", "kiso", n=1))
     out = []
     for ln in lines[:30]:
-        out.append("#   " + repr(ln)[1:-1] if ln.strip() else "#   " + repr(ln))
+        out.append("#   " + repr(ln.rstrip("\n"))[1:-1])
     if len(lines) > 30:
         out.append("#   ... %d more diff lines" % (len(lines) - 30))
     return out
@@ -217,6 +224,10 @@ def judge(case, rc, out, err):
     """Returns (ok, diagnostic lines)."""
     diag = []
     errtext = err.decode("utf-8", "replace").strip()
+    if "Sanitizer" in errtext or "runtime error:" in errtext:
+        diag.append("# kiso hit a sanitizer report (status %d):" % rc)
+        diag += ["#   " + ln for ln in errtext.splitlines()[:15]]
+        return False, diag
     if case.ref_err is not None:
         if not case.error:
             diag.append("# ansible failed on a case not marked 'error: true': " +
@@ -322,6 +333,8 @@ def main():
             print("not ok %d - %s" % (n, c.title))
             for d in diag:
                 print(d)
+            if c.note:
+                print("# note: " + c.note.strip().replace("\n", "\n#   "))
     print("# %d passed, %d failed (of %d template cases)" % (len(cases) - failed, failed,
                                                             len(cases)))
     subprocess.run(["rm", "-rf", tmpdir])

@@ -433,7 +433,9 @@ static void test_engine_vars__hostvars(void **state)
 			    "1 x");
 	assert_string_equal(render(v, "{{ groups.web | map('extract', hostvars, 'port') | list }}"),
 			    "[80, 8080]");
-	assert_string_equal(render(v, "{{ hostvars | list }}"), "['web1', 'web2', 'db1']");
+	/* inventory order, then Ansible's implicit localhost */
+	assert_string_equal(render(v, "{{ hostvars | list }}"), "['web1', 'web2', 'db1', 'localhost']");
+	assert_string_equal(render(v, "{{ hostvars.localhost.ansible_connection }}"), "local");
 
 	assert_int_equal(kiso_vars_host(&w2, run, "web2", &err), 0);
 	kiso_vars_set_fact(w2, "port", yaml("9090"));
