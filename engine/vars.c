@@ -23,6 +23,7 @@
 #include "kiso_common.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include "inventory.h"
@@ -82,7 +83,7 @@ struct kiso_vars_run {
 	struct kiso_value *magic;       /* run magic (also seen through hostvars) */
 	struct kiso_value *play_magic;  /* play magic */
 	uint64_t gen;                   /* extra/magic changes */
-	uint64_t epoch;                 /* any persistent change anywhere */
+	_Atomic uint64_t epoch;         /* any persistent change anywhere */
 	struct kiso_vars **hosts;
 	size_t nhosts, cap;
 	struct kiso_value *hostvars;
@@ -169,7 +170,7 @@ static void bump(struct kiso_vars *v, bool persistent)
 	v->gen++;
 	if (persistent) {
 		v->pgen++;
-		v->run->epoch++;
+		atomic_fetch_add(&v->run->epoch, 1);
 	}
 }
 
@@ -463,7 +464,7 @@ int kiso_vars_host(struct kiso_vars **out, struct kiso_vars_run *run, const char
 		run->hosts = kiso_xrealloc(run->hosts, run->cap * sizeof(*run->hosts));
 	}
 	run->hosts[run->nhosts++] = v;
-	run->epoch++;
+	atomic_fetch_add(&run->epoch, 1);
 	pthread_mutex_unlock(&run->lock);
 	*out = v;
 	return 0;
@@ -565,6 +566,18 @@ static uint64_t stamp(const struct kiso_vars *v)
 	return v->owner ? v->owner->pgen : v->gen;
 }
 
+/*
+ * What the run adds to a cache's validity: its magic and extra vars and,
+ * for a host's own scope, every host's persistent layers (a variable may
+ * read hostvars). Views never see hostvars.
+ */
+static uint64_t run_stamp(const struct kiso_vars *v)
+{
+	if (v->owner)
+		return v->run->gen;
+	return v->run->gen + atomic_load(&v->run->epoch);
+}
+
 static int loop_error(struct kiso_vars *v, struct kiso_error *err)
 {
 	const struct kiso_value *raw = v->stack[v->depth - 1].raw;
@@ -625,10 +638,10 @@ int kiso_vars_get(struct kiso_value **out, struct kiso_vars *v, const char *name
 		return 0;
 	}
 
-	if (!v->cache || v->cache_gen != stamp(v) || v->cache_run_gen != v->run->gen) {
+	if (!v->cache || v->cache_gen != stamp(v) || v->cache_run_gen != run_stamp(v)) {
 		v->cache = kiso_map_new(v->arena, KISO_POS_NONE);
 		v->cache_gen = stamp(v);
-		v->cache_run_gen = v->run->gen;
+		v->cache_run_gen = run_stamp(v);
 	}
 	if ((res = kiso_map_get(v->cache, name)) != NULL) {
 		*out = res;
@@ -659,7 +672,7 @@ int kiso_vars_get(struct kiso_value **out, struct kiso_vars *v, const char *name
 	}
 	/* the cache may have been replaced while rendering (a nested hostvars
 	 * build does not change this scope, but stay safe) */
-	if (v->cache && v->cache_gen == stamp(v) && v->cache_run_gen == v->run->gen)
+	if (v->cache && v->cache_gen == stamp(v) && v->cache_run_gen == run_stamp(v))
 		kiso_map_set(v->arena, v->cache, name, res);
 	*out = res;
 	return 0;
@@ -743,7 +756,7 @@ static int hostvars_get(struct kiso_vars *v, struct kiso_value **out, struct kis
 
 	(void)err;
 	pthread_mutex_lock(&run->lock);
-	if (run->hostvars_valid && run->hostvars_epoch == run->epoch + run->gen) {
+	if (run->hostvars_valid && run->hostvars_epoch == atomic_load(&run->epoch) + run->gen) {
 		*out = run->hostvars;
 		pthread_mutex_unlock(&run->lock);
 		return 0;
@@ -787,7 +800,7 @@ static int hostvars_get(struct kiso_vars *v, struct kiso_value **out, struct kis
 		}
 	}
 	run->hostvars = m;
-	run->hostvars_epoch = run->epoch + run->gen;
+	run->hostvars_epoch = atomic_load(&run->epoch) + run->gen;
 	run->hostvars_valid = true;
 	*out = m;
 	pthread_mutex_unlock(&run->lock);

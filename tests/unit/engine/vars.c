@@ -437,9 +437,13 @@ static void test_engine_vars__hostvars(void **state)
 	assert_string_equal(render(v, "{{ hostvars | list }}"), "['web1', 'web2', 'db1', 'localhost']");
 	assert_string_equal(render(v, "{{ hostvars.localhost.ansible_connection }}"), "local");
 
+	kiso_vars_push(v, KISO_VARS_TASK, yaml("{peer: \"{{ hostvars['web2'].port }}\"}"));
+	assert_string_equal(get(v, "peer"), "'8080'");
 	assert_int_equal(kiso_vars_host(&w2, run, "web2", &err), 0);
 	kiso_vars_set_fact(w2, "port", yaml("9090"));
 	assert_string_equal(render(v, "{{ hostvars['web2'].url }}"), "http://web2:9090");
+	/* web1's cached 'peer' must not survive web2's set_fact */
+	assert_string_equal(get(v, "peer"), "'9090'");
 	kiso_vars_run_free(run);
 	kiso_inventory_free(inv);
 }
