@@ -194,8 +194,10 @@ static void insert_layer(struct kiso_vars *v, enum kiso_vars_layer kind,
 
 int kiso_vars_push(struct kiso_vars *v, enum kiso_vars_layer layer, const struct kiso_value *map)
 {
-	if (!map || map->type != KISO_MAP || (unsigned)layer >= KISO_VARS_NLAYERS)
+	if ((map && map->type != KISO_MAP) || (unsigned)layer >= KISO_VARS_NLAYERS)
 		return -1;
+	if (!map)
+		map = kiso_map_new(v->arena, KISO_POS_NONE);
 	insert_layer(v, layer, map, layer == KISO_VARS_FACTS);
 	bump(v, false);
 	return 0;

@@ -165,9 +165,9 @@ struct kiso_arena *kiso_vars_arena(struct kiso_vars *v);
 
 /*
  * Pushes a map of variables as a layer of kind 'layer' (above the other
- * layers of the same kind). The map is borrowed. NULL or a non-map is
- * ignored (nothing is pushed; the pop must then be skipped too) and
- * returns -1. O(layers).
+ * layers of the same kind). The map is borrowed. NULL pushes an empty
+ * layer (so that every push pairs with a pop). A value that is not a map
+ * is a caller's bug: nothing is pushed and -1 returned. O(layers).
  */
 int kiso_vars_push(struct kiso_vars *v, enum kiso_vars_layer layer, const struct kiso_value *map);
 
