@@ -326,7 +326,8 @@ int kiso_args_convert(struct kiso_value **out, struct kiso_arena *a,
 			*out = self;
 			return 0;
 		}
-		if (v->type == KISO_STR && py_bool_str(v->u.s.ptr, &b)) {
+		if (v->type == KISO_STR && strlen(v->u.s.ptr) == v->u.s.len &&
+		    py_bool_str(v->u.s.ptr, &b)) {
 			*out = kiso_bool(a, b, v->pos);
 			return 0;
 		}
@@ -481,13 +482,7 @@ static struct kiso_value *default_value(struct kiso_arena *a, const struct kiso_
 		raw = kiso_str(a, d, pos);
 	}
 	if (p->type == KISO_T_RAW) {
-		int64_t i;
-
-		/* a raw default is whatever YAML would make of it */
-		if (py_int(d, strlen(d), &i) && isdigit((unsigned char)d[strlen(d) - 1]))
-			v = kiso_int(a, i, pos);
-		else
-			v = raw;
+		v = raw; /* the raw defaults of ansible-core are all strings */
 	} else if (kiso_args_convert(&v, a, raw, p->type, p->elements, why, sizeof(why)) < 0) {
 		KISO_BUG("bad default '%s' for parameter '%s': %s", d, p->name, why);
 	}
