@@ -29,6 +29,10 @@
 #include "inventory.h"
 #include "vars.h"
 
+/* Variables rendering variables: a bound on the C stack (Python's
+ * recursion limit stops Ansible near the same depth). */
+#define MAX_DEPTH 400
+
 struct layer {
 	enum kiso_vars_layer kind;
 	const struct kiso_value *map;
@@ -653,6 +657,10 @@ int kiso_vars_get(struct kiso_value **out, struct kiso_vars *v, const char *name
 	for (size_t i = 0; i < v->depth; i++)
 		if (strcmp(v->stack[i].name, name) == 0)
 			return loop_error(v, err);
+	if (v->depth >= MAX_DEPTH)
+		return kiso_error_set(err, KISO_EFAIL, raw->pos,
+				      "variables nested too deeply (more than %d) at '%s'",
+				      MAX_DEPTH, name);
 	if (v->depth == v->stack_cap) {
 		v->stack_cap = v->stack_cap ? v->stack_cap * 2 : 16;
 		v->stack = kiso_xrealloc(v->stack, v->stack_cap * sizeof(*v->stack));

@@ -300,6 +300,25 @@ static void test_engine_vars__recursive_loop_detected(void **state)
 	kiso_vars_run_free(run);
 }
 
+/* A very long chain of variables is an error, not a stack overflow. */
+static void test_engine_vars__deep_chain_bounded(void **state)
+{
+	struct kiso_vars_run *run = kiso_vars_run_new(NULL, NULL, NULL);
+	struct kiso_vars *v = localhost(run);
+	struct kiso_value *m = kiso_map_new(A, P);
+
+	(void)state;
+	for (int i = 0; i < 5000; i++)
+		kiso_map_set(A, m, kiso_arena_sprintf(A, "v%d", i),
+			     kiso_str(A, kiso_arena_sprintf(A, "{{ v%d }}", i + 1), P));
+	kiso_map_set(A, m, "v5000", kiso_str(A, "end", P));
+	kiso_map_set(A, m, "v4800", kiso_str(A, "{{ v4900 }}", P));
+	kiso_vars_push(v, KISO_VARS_PLAY, m);
+	assert_string_equal(get(v, "v4800"), "'end'");
+	assert_true(strncmp(get(v, "v0"), "ERROR variables nested too deeply", 33) == 0);
+	kiso_vars_run_free(run);
+}
+
 /* Ansible: a variable whose template is undefined is itself undefined. */
 static void test_engine_vars__undefined_inside_is_undefined(void **state)
 {
@@ -464,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_engine_vars__lazy_resolution),
 		cmocka_unit_test(test_engine_vars__cache_invalidated_on_change),
 		cmocka_unit_test(test_engine_vars__recursive_loop_detected),
+		cmocka_unit_test(test_engine_vars__deep_chain_bounded),
 		cmocka_unit_test(test_engine_vars__undefined_inside_is_undefined),
 		cmocka_unit_test(test_engine_vars__unsafe_facts_register_untemplated),
 		cmocka_unit_test(test_engine_vars__include_vars_place),
