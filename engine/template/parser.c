@@ -1153,7 +1153,7 @@ static struct node *parse_macro(struct parser *p, uint32_t off)
 			if (!d)
 				return NULL;
 			vpush(p, &defs, d);
-		} else if (defs.n) {
+		} else if (defs.n && defs.v[defs.n - 1]) {
 			return perr(p, a->off, "non-default argument follows default argument");
 		} else {
 			vpush(p, &defs, NULL);
