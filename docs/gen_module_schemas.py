@@ -134,7 +134,7 @@ COLLECTIONS = {
             name=dict(type='str', required=True, doc='Name of kernel module to manage.'),
             state=dict(type='str', default='present', choices=['absent', 'present'], doc='Whether the module should be present or absent.'),
             params=dict(type='str', default='', doc='Modules parameters.'),
-            persistent=dict(type='str', default='disabled', choices=['disabled', 'absent', 'present'], doc='Persistency between reboots for configured module.'),
+            persistent=dict(type='str', default='disabled', choices=['disabled', 'present', 'absent'], doc='Persistency between reboots for configured module.'),
         )),
     'mount': dict(
         fqcn=['ansible.posix.mount'],
@@ -169,6 +169,7 @@ COLLECTIONS = {
             sysctl_file=dict(type='path', default='/etc/sysctl.conf', doc='Specifies the absolute path to `sysctl.conf`, if not `/etc/sysctl.conf`.'),
             sysctl_set=dict(type='bool', default=False, doc='Verify token value with the sysctl command and set with -w if necessary.'),
         ),
+        file_common=True,
         rules=[('required_if', ['state', 'present', ['value']])]),
     'virt': dict(
         fqcn=['community.libvirt.virt'],
@@ -178,21 +179,21 @@ COLLECTIONS = {
             name=dict(type='str', aliases=['guest'], doc='Name of the guest VM being managed.'),
             state=dict(type='str', choices=['destroyed', 'paused', 'running', 'shutdown'], doc='Note that there may be some lag for state requests like `shutdown` since these refer only to VM states. After starting a guest, it may not be immediately accessible.'),
             autostart=dict(type='bool', doc='Start VM at host startup.'),
-            command=dict(type='str', choices=['create', 'define', 'destroy', 'freemem', 'get_xml', 'info', 'list_vms', 'nodeinfo', 'pause', 'shutdown', 'start', 'status', 'stop', 'undefine', 'unpause', 'virttype'], doc='In addition to state management, various non-idempotent commands are available.'),
+            command=dict(type='str', choices=['create', 'define', 'destroy', 'get_xml', 'get_interfaces', 'pause', 'shutdown', 'status', 'start', 'stop', 'undefine', 'unpause', 'uuid', 'freemem', 'info', 'list_vms', 'nodeinfo', 'virttype'], doc='In addition to state management, various non-idempotent commands are available.'),
             uri=dict(type='str', default='qemu:///system', doc='Libvirt connection uri.'),
             xml=dict(type='str', doc='XML document used with the define command.'),
             force=dict(type='bool', doc='Enforce an action, e.g. overwrite an existing domain on `define`.'),
             mutate_flags=dict(type='list', elements='str', default=['ADD_UUID'], choices=['ADD_UUID', 'ADD_MAC_ADDRESSES', 'ADD_MAC_ADDRESSES_FUZZY'], doc='For each mutate_flag, we will modify the given XML in some way.'),
-            flags=dict(type='list', elements='str', choices=['managed_save', 'snapshots_metadata', 'nvram', 'keep_nvram', 'checkpoints_metadata'], doc='Pass additional parameters, currently to the undefine command.'),
+            flags=dict(type='list', elements='str', choices=['managed_save', 'snapshots_metadata', 'nvram', 'keep_nvram', 'checkpoints_metadata', 'delete_volumes'], doc='Pass additional parameters, currently to the undefine command.'),
         )),
     'virt_net': dict(
         fqcn=['community.libvirt.virt_net'],
         short='Manage libvirt network configuration',
         desc='Manage *libvirt* networks.',
         spec=dict(
-            name=dict(type='str', aliases=['network'], doc='Name of the network being managed. Note that network must be previously defined with xml.'),
+            name=dict(type='str', required=True, aliases=['network'], doc='Name of the network being managed. Note that network must be previously defined with xml.'),
             state=dict(type='str', choices=['active', 'inactive', 'present', 'absent'], doc='Specify which state you want a network to be in.'),
-            command=dict(type='str', choices=['define', 'create', 'start', 'stop', 'destroy', 'undefine', 'get_xml', 'list_nets', 'facts', 'info', 'status', 'modify'], doc='In addition to state management, various non-idempotent commands are available.'),
+            command=dict(type='str', choices=['create', 'status', 'start', 'stop', 'undefine', 'destroy', 'get_xml', 'define', 'modify', 'list_nets', 'facts', 'info'], doc='In addition to state management, various non-idempotent commands are available.'),
             autostart=dict(type='bool', doc='Specify if a given network should be started automatically on system boot.'),
             uri=dict(type='str', default='qemu:///system', doc='Libvirt connection uri.'),
             xml=dict(type='str', doc='XML document used with the define command.'),
@@ -204,7 +205,7 @@ COLLECTIONS = {
         spec=dict(
             name=dict(type='str', aliases=['pool'], doc='Name of the storage pool being managed. Note that pool must be previously defined with xml.'),
             state=dict(type='str', choices=['active', 'inactive', 'present', 'absent', 'undefined', 'deleted'], doc='Specify which state you want a storage pool to be in.'),
-            command=dict(type='str', choices=['define', 'build', 'create', 'start', 'stop', 'destroy', 'delete', 'undefine', 'get_xml', 'list_pools', 'facts', 'info', 'status', 'refresh'], doc='In addition to state management, various non-idempotent commands are available.'),
+            command=dict(type='str', choices=['create', 'status', 'start', 'stop', 'build', 'delete', 'undefine', 'destroy', 'get_xml', 'define', 'refresh', 'list_pools', 'facts', 'info'], doc='In addition to state management, various non-idempotent commands are available.'),
             autostart=dict(type='bool', doc='Specify if a given storage pool should be started automatically on system boot.'),
             uri=dict(type='str', default='qemu:///system', doc='Libvirt connection uri.'),
             xml=dict(type='str', doc='XML document used with the define command.'),
@@ -569,11 +570,22 @@ def main():
     for n in names:
         if n in COLLECTIONS:
             conf = COLLECTIONS[n]
+            spec = dict(conf['spec'])
+            if conf.get('file_common'):
+                # add_file_common_args=True: mode, owner, ... as ansible.builtin.file has them
+                import ansible.module_utils.basic as basic
+                fdoc = json.loads(subprocess.run(['ansible-doc', '-j', 'ansible.builtin.file'],
+                                                 check=True, capture_output=True, text=True).stdout)
+                fopts = fdoc['ansible.builtin.file']['doc']['options']
+                for k, v in basic.FILE_COMMON_ARGUMENTS.items():
+                    d = {x: y for x, y in v.items() if x != 'fallback'}
+                    d['doc'] = text(fopts[k]['description'])
+                    spec.setdefault(k, d)
             doc = dict(short_description=conf['short'], description=conf['desc'],
-                       options={p: s for p, s in conf['spec'].items()})
+                       options={p: dict(s) for p, s in spec.items()})
             for o in doc['options'].values():
                 o['description'] = o['doc']
-            cap = dict(spec=conf['spec'], rules=conf.get('rules', []))
+            cap = dict(spec=spec, rules=conf.get('rules', []))
             params, rules = build(n, dict(conf, rules=[]), doc, cap)
             with open('%s/%s.c' % (outdir, n), 'w') as f:
                 f.write(emit(n, conf, doc, params, rules))

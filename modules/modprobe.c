@@ -33,7 +33,7 @@ static const struct kiso_param modprobe_params[] = {
 		.name = "persistent",
 		.type = KISO_T_STR,
 		.def = "disabled",
-		.choices = "disabled,absent,present",
+		.choices = "disabled,present,absent",
 		.doc = "Persistency between reboots for configured module.",
 	},
 	{

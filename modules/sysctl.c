@@ -18,10 +18,27 @@ static const char *const sysctl_aliases[] = {
 
 static const struct kiso_param sysctl_params[] = {
 	{
+		.name = "attributes",
+		.type = KISO_T_STR,
+		.aliases = "attr",
+		.doc = "The attributes the resulting filesystem object should have.",
+	},
+	{
+		.name = "group",
+		.type = KISO_T_STR,
+		.doc = "Name of the group that should own the filesystem object, as would be fed "
+		       "to *chown*.",
+	},
+	{
 		.name = "ignoreerrors",
 		.type = KISO_T_BOOL,
 		.def = "false",
 		.doc = "Use this option to ignore errors about unknown keys.",
+	},
+	{
+		.name = "mode",
+		.type = KISO_T_RAW,
+		.doc = "The permissions the resulting filesystem object should have.",
 	},
 	{
 		.name = "name",
@@ -32,12 +49,38 @@ static const struct kiso_param sysctl_params[] = {
 		       "variable.",
 	},
 	{
+		.name = "owner",
+		.type = KISO_T_STR,
+		.doc = "Name of the user that should own the filesystem object, as would be fed "
+		       "to *chown*.",
+	},
+	{
 		.name = "reload",
 		.type = KISO_T_BOOL,
 		.def = "true",
 		.doc = "If `true`, performs a `/sbin/sysctl -p` if the `sysctl_file` is updated. "
 		       "If `false`, does not reload `sysctl` even if the `sysctl_file` is "
 		       "updated.",
+	},
+	{
+		.name = "selevel",
+		.type = KISO_T_STR,
+		.doc = "The level part of the SELinux filesystem object context.",
+	},
+	{
+		.name = "serole",
+		.type = KISO_T_STR,
+		.doc = "The role part of the SELinux filesystem object context.",
+	},
+	{
+		.name = "setype",
+		.type = KISO_T_STR,
+		.doc = "The type part of the SELinux filesystem object context.",
+	},
+	{
+		.name = "seuser",
+		.type = KISO_T_STR,
+		.doc = "The user part of the SELinux filesystem object context.",
 	},
 	{
 		.name = "state",
@@ -57,6 +100,13 @@ static const struct kiso_param sysctl_params[] = {
 		.type = KISO_T_BOOL,
 		.def = "false",
 		.doc = "Verify token value with the sysctl command and set with -w if necessary.",
+	},
+	{
+		.name = "unsafe_writes",
+		.type = KISO_T_BOOL,
+		.def = "false",
+		.doc = "Influence when to use atomic operation to prevent data corruption or "
+		       "inconsistent reads from the target filesystem object.",
 	},
 	{
 		.name = "value",

@@ -24,15 +24,17 @@ static const struct kiso_param virt_params[] = {
 	{
 		.name = "command",
 		.type = KISO_T_STR,
-		.choices = "create,define,destroy,freemem,get_xml,info,list_vms,nodeinfo,pause,"
-		           "shutdown,start,status,stop,undefine,unpause,virttype",
+		.choices = "create,define,destroy,get_xml,get_interfaces,pause,shutdown,status,"
+		           "start,stop,undefine,unpause,uuid,freemem,info,list_vms,nodeinfo,"
+		           "virttype",
 		.doc = "In addition to state management, various non-idempotent commands are "
 		       "available.",
 	},
 	{
 		.name = "flags",
 		.type = KISO_T_LIST,
-		.choices = "managed_save,snapshots_metadata,nvram,keep_nvram,checkpoints_metadata",
+		.choices = "managed_save,snapshots_metadata,nvram,keep_nvram,"
+		           "checkpoints_metadata,delete_volumes",
 		.elements = KISO_T_STR,
 		.doc = "Pass additional parameters, currently to the undefine command.",
 	},

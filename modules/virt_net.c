@@ -24,14 +24,15 @@ static const struct kiso_param virt_net_params[] = {
 	{
 		.name = "command",
 		.type = KISO_T_STR,
-		.choices = "define,create,start,stop,destroy,undefine,get_xml,list_nets,facts,"
-		           "info,status,modify",
+		.choices = "create,status,start,stop,undefine,destroy,get_xml,define,modify,"
+		           "list_nets,facts,info",
 		.doc = "In addition to state management, various non-idempotent commands are "
 		       "available.",
 	},
 	{
 		.name = "name",
 		.type = KISO_T_STR,
+		.flags = KISO_REQUIRED,
 		.aliases = "network",
 		.doc = "Name of the network being managed. Note that network must be previously "
 		       "defined with xml.",

@@ -25,8 +25,8 @@ static const struct kiso_param virt_pool_params[] = {
 	{
 		.name = "command",
 		.type = KISO_T_STR,
-		.choices = "define,build,create,start,stop,destroy,delete,undefine,get_xml,"
-		           "list_pools,facts,info,status,refresh",
+		.choices = "create,status,start,stop,build,delete,undefine,destroy,get_xml,"
+		           "define,refresh,list_pools,facts,info",
 		.doc = "In addition to state management, various non-idempotent commands are "
 		       "available.",
 	},

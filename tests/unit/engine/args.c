@@ -390,7 +390,7 @@ static void test_engine_args__normalize_converts_types(void **state)
 	assert_string_equal(repr(v),
 			    "{'name': 'vm.swappiness', 'value': '10', 'ignoreerrors': False, "
 			    "'reload': True, 'state': 'present', 'sysctl_file': '/etc/sysctl.conf', "
-			    "'sysctl_set': False}");
+			    "'sysctl_set': False, 'unsafe_writes': False}");
 	/* raw keeps the YAML type */
 	v = norm("file", "path: /a\nmode: 0644\n");
 	assert_int_equal(kiso_map_get(v, "mode")->type, KISO_INT);

@@ -48,6 +48,10 @@ def spec_of(name):
     if name in gen.COLLECTIONS:
         c = gen.COLLECTIONS[name]
         spec = {p: {k: v for k, v in s.items() if k != 'doc'} for p, s in c['spec'].items()}
+        if c.get('file_common'):
+            from ansible.module_utils.basic import FILE_COMMON_ARGUMENTS
+            for k, v in FILE_COMMON_ARGUMENTS.items():
+                spec.setdefault(k, {x: y for x, y in v.items() if x != 'fallback'})
         return spec, list(c.get('rules', []))
     cap = gen.capture_spec(name)
     rules = list(cap['rules']) + list(gen.MODULES.get(name, {}).get('rules', []))
