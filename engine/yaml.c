@@ -693,6 +693,7 @@ struct loader {
 	struct kiso_value *root;
 	bool single;
 	size_t ndocs;
+	struct kiso_error pending; /* a construction error, reported at the document's end */
 };
 
 static struct kiso_pos mark_pos(const struct loader *ld, yaml_mark_t m)
@@ -711,6 +712,28 @@ static int fail(struct loader *ld, struct kiso_pos pos, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	return kiso_error_set(ld->err, KISO_EINVALID, pos, "%s", msg);
+}
+
+/*
+ * A construction error. PyYAML composes a whole document (all of libyaml's
+ * events, anchors and aliases) before it constructs values, so a syntax
+ * error or an alias error later in the same document is what Ansible
+ * reports. The first construction error is kept, the load goes on with a
+ * stand-in value, and the error is reported at the end of the document.
+ */
+static void cfail(struct loader *ld, struct kiso_pos pos, const char *fmt, ...) KISO_PRINTF(3, 4);
+
+static void cfail(struct loader *ld, struct kiso_pos pos, const char *fmt, ...)
+{
+	char msg[KISO_ERROR_MSG_MAX];
+	va_list ap;
+
+	if (ld->pending.code)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kiso_error_set(&ld->pending, KISO_EINVALID, pos, "%s", msg);
 }
 
 /* '!!str' for 'tag:yaml.org,2002:str', the tag itself otherwise. */
@@ -752,9 +775,14 @@ static int complete(struct loader *ld, struct kiso_value *v, uint64_t size, int 
 	if ((uint64_t)ld->depth + (uint64_t)height > KISO_YAML_MAX_DEPTH)
 		return fail(ld, at, "nesting too deep: more than %d levels (with aliases expanded)",
 			    KISO_YAML_MAX_DEPTH);
+	if (sp != SP_NONE && !(ld->depth > 0 && ld->stack[ld->depth - 1].is_map &&
+				 !ld->stack[ld->depth - 1].have_key)) {
+		/* '<<' and '=' are only keys */
+		cfail(ld, at, "could not determine a constructor for the tag '%s'",
+		      sp == SP_MERGE ? TAG_PREFIX "merge" : TAG_PREFIX "value");
+		sp = SP_NONE;
+	}
 	if (ld->depth == 0) {
-		if (sp != SP_NONE)
-			goto special;
 		ld->total = sat_add(ld->total, size);
 		if (ld->total > KISO_YAML_MAX_NODES)
 			goto bomb;
@@ -768,21 +796,19 @@ static int complete(struct loader *ld, struct kiso_value *v, uint64_t size, int 
 	if (height > f->height)
 		f->height = height;
 	if (!f->is_map) {
-		if (sp != SP_NONE)
-			goto special;
 		kiso_list_push(ld->a, f->list, v);
 		return 0;
 	}
 	if (!f->have_key) {
-		if (v->type == KISO_LIST || v->type == KISO_MAP)
-			return fail(ld, at, "mapping key must be a scalar, found a %s", type_word(v));
+		if (v->type == KISO_LIST || v->type == KISO_MAP) {
+			cfail(ld, at, "mapping key must be a scalar, found a %s", type_word(v));
+			v = kiso_null(ld->a, at);
+		}
 		f->have_key = true;
 		f->key = v;
 		f->key_merge = sp == SP_MERGE;
 		return 0;
 	}
-	if (sp != SP_NONE)
-		goto special;
 	if (f->npairs == f->cap) {
 		f->cap = f->cap ? f->cap * 2 : 8;
 		f->pairs = kiso_xrealloc(f->pairs, f->cap * sizeof(*f->pairs));
@@ -790,9 +816,6 @@ static int complete(struct loader *ld, struct kiso_value *v, uint64_t size, int 
 	f->pairs[f->npairs++] = (struct pair){ f->key, v, at, f->key_merge };
 	f->have_key = false;
 	return 0;
-special:
-	return fail(ld, at, "could not determine a constructor for the tag '%s'",
-		    sp == SP_MERGE ? TAG_PREFIX "merge" : TAG_PREFIX "value");
 bomb:
 	return fail(ld, at, "document too large: more than %d values with aliases expanded "
 		    "(an alias bomb?)", KISO_YAML_MAX_NODES);
@@ -888,6 +911,21 @@ static int is_tag(const char *tag, const char *name)
  * Checks the tag of a collection (kind 1 sequence, 2 mapping). Sets
  * *unsafe for !unsafe.
  */
+/* A collection with a tag it cannot have: reported later, built untagged. */
+static int bad_tag(struct loader *ld, struct kiso_pos pos, const char *fmt, ...) KISO_PRINTF(3, 4);
+
+static int bad_tag(struct loader *ld, struct kiso_pos pos, const char *fmt, ...)
+{
+	char msg[KISO_ERROR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cfail(ld, pos, "%s", msg);
+	return 0;
+}
+
 static int collection_tag(struct loader *ld, const char *tag, int kind, struct kiso_pos pos,
 			  bool *unsafe)
 {
@@ -905,19 +943,37 @@ static int collection_tag(struct loader *ld, const char *tag, int kind, struct k
 	if (kind == 2 && (is_tag(tag, "map") || is_tag(tag, "python/dict")))
 		return 0;
 	if (is_tag(tag, "seq"))
-		return fail(ld, pos, "expected a sequence node, but found %s", kind_word(kind));
+		return bad_tag(ld, pos, "expected a sequence node, but found %s", kind_word(kind));
 	if (is_tag(tag, "map") || is_tag(tag, "python/dict"))
-		return fail(ld, pos, "expected a mapping node, but found %s", kind_word(kind));
+		return bad_tag(ld, pos, "expected a mapping node, but found %s", kind_word(kind));
 	if (is_tag(tag, "str") || is_tag(tag, "python/unicode") || is_tag(tag, "int") ||
 	    is_tag(tag, "float") || is_tag(tag, "bool") || is_tag(tag, "null") ||
 	    is_tag(tag, "timestamp") || strcmp(tag, "!vault") == 0 ||
 	    strcmp(tag, "!vault-encrypted") == 0)
-		return fail(ld, pos, "expected a scalar node, but found %s", kind_word(kind));
+		return bad_tag(ld, pos, "expected a scalar node, but found %s", kind_word(kind));
 	tag_short(t, sizeof(t), tag);
-	return fail(ld, pos, "unknown tag '%s'", t);
+	return bad_tag(ld, pos, "unknown tag '%s'", t);
 }
 
 /* A scalar event as PyYAML's composer and SafeConstructor see it. */
+/* A scalar that cannot be constructed: reported later, a null meanwhile. */
+static int bad_scalar(struct loader *ld, struct kiso_pos pos, struct kiso_value **out,
+		      const char *fmt, ...) KISO_PRINTF(4, 5);
+
+static int bad_scalar(struct loader *ld, struct kiso_pos pos, struct kiso_value **out,
+		      const char *fmt, ...)
+{
+	char msg[KISO_ERROR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cfail(ld, pos, "%s", msg);
+	*out = kiso_null(ld->a, pos);
+	return 0;
+}
+
 static int scalar_value(struct loader *ld, const yaml_event_t *ev, struct kiso_pos pos,
 			struct kiso_value **out, enum special *sp)
 {
@@ -962,12 +1018,12 @@ static int scalar_value(struct loader *ld, const yaml_event_t *ev, struct kiso_p
 		(*out)->flags |= KISO_VF_VAULT | qflag;
 		return 0;
 	} else if (is_tag(tag, "seq")) {
-		return fail(ld, pos, "expected a sequence node, but found scalar");
+		return bad_scalar(ld, pos, out, "expected a sequence node, but found scalar");
 	} else if (is_tag(tag, "map") || is_tag(tag, "python/dict")) {
-		return fail(ld, pos, "expected a mapping node, but found scalar");
+		return bad_scalar(ld, pos, out, "expected a mapping node, but found scalar");
 	} else {
 		tag_short(t, sizeof(t), tag);
-		return fail(ld, pos, "unknown tag '%s'", t);
+		return bad_scalar(ld, pos, out, "unknown tag '%s'", t);
 	}
 
 	switch (kind) {
@@ -988,14 +1044,14 @@ static int scalar_value(struct loader *ld, const yaml_event_t *ev, struct kiso_p
 				return 0;
 			}
 		}
-		return fail(ld, pos, "cannot construct a boolean from '%.*s'", (int)(n > 64 ? 64 : n), s);
+		return bad_scalar(ld, pos, out, "cannot construct a boolean from '%.*s'", (int)(n > 64 ? 64 : n), s);
 	}
 	case KISO_YAML_INT:
 		if (memchr(s, '\0', n))
-			return fail(ld, pos, "invalid literal for int(): embedded NUL");
+			return bad_scalar(ld, pos, out, "invalid literal for int(): embedded NUL");
 		rc = construct_int(&i, s, n, msg, sizeof(msg));
 		if (rc < 0)
-			return fail(ld, pos, "%s", msg);
+			return bad_scalar(ld, pos, out, "%s", msg);
 		if (rc > 0) /* beyond int64: keep the digits (Python has big ints) */
 			*out = kiso_strn(ld->a, s, n, pos);
 		else
@@ -1004,9 +1060,9 @@ static int scalar_value(struct loader *ld, const yaml_event_t *ev, struct kiso_p
 		return 0;
 	case KISO_YAML_FLOAT:
 		if (memchr(s, '\0', n))
-			return fail(ld, pos, "could not convert string to float: embedded NUL");
+			return bad_scalar(ld, pos, out, "could not convert string to float: embedded NUL");
 		if (construct_float(&f, s, n, msg, sizeof(msg)) < 0)
-			return fail(ld, pos, "%s", msg);
+			return bad_scalar(ld, pos, out, "%s", msg);
 		*out = kiso_float(ld->a, f, pos);
 		(*out)->flags |= qflag;
 		return 0;
@@ -1078,16 +1134,20 @@ static int build_map(struct loader *ld, struct frame *f, struct kiso_value **out
 		if (v->type == KISO_MAP) {
 			merge_entries(ld, map, v);
 		} else if (v->type == KISO_LIST) {
-			for (size_t k = 0; k < v->u.list.len; k++)
-				if (v->u.list.items[k]->type != KISO_MAP)
-					return fail(ld, v->u.list.items[k]->pos,
-						    "expected a mapping for merging, but found %s",
-						    type_word(v->u.list.items[k]));
-			for (size_t k = v->u.list.len; k-- > 0;)
+			bool all_maps = true;
+
+			for (size_t k = 0; k < v->u.list.len && all_maps; k++)
+				if (v->u.list.items[k]->type != KISO_MAP) {
+					cfail(ld, v->u.list.items[k]->pos,
+					      "expected a mapping for merging, but found %s",
+					      type_word(v->u.list.items[k]));
+					all_maps = false;
+				}
+			for (size_t k = v->u.list.len; all_maps && k-- > 0;)
 				merge_entries(ld, map, v->u.list.items[k]);
 		} else {
-			return fail(ld, p->vpos, "expected a mapping or list of mappings for merging, "
-				    "but found %s", type_word(v));
+			cfail(ld, p->vpos, "expected a mapping or list of mappings for merging, but found %s",
+			      type_word(v));
 		}
 	}
 	for (size_t i = 0; i < f->npairs; i++)
@@ -1146,6 +1206,9 @@ static int handle_event(struct loader *ld, const yaml_event_t *ev)
 
 	switch (ev->type) {
 	case YAML_STREAM_END_EVENT:
+		if (ld->pending.code)
+			return kiso_error_set(ld->err, ld->pending.code, ld->pending.pos, "%s",
+					      ld->pending.msg);
 		return 1;
 	case YAML_DOCUMENT_START_EVENT:
 		if (ld->single && ld->ndocs >= 1)
@@ -1155,6 +1218,10 @@ static int handle_event(struct loader *ld, const yaml_event_t *ev)
 		ld->root = NULL;
 		return 0;
 	case YAML_DOCUMENT_END_EVENT:
+		/* a single-document load first looks for a second document */
+		if (ld->pending.code && !ld->single)
+			return kiso_error_set(ld->err, ld->pending.code, ld->pending.pos, "%s",
+					      ld->pending.msg);
 		if (ld->root)
 			kiso_list_push(ld->a, ld->docs, ld->root);
 		ld->ndocs++;

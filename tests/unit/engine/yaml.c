@@ -555,6 +555,21 @@ static void test_engine_yaml__syntax_errors_use_libyaml_text(void **state)
 			    "line 1, column 4)");
 }
 
+static void test_engine_yaml__error_precedence_like_pyyaml(void **state)
+{
+	/* PyYAML composes a document before constructing it: syntax and alias
+	 * errors anywhere in the document win over construction errors */
+	assert_string_equal(load_err("[a]: [b", NULL),
+			    "2:1: did not find expected ',' or ']' (while parsing a flow sequence at "
+			    "line 1, column 6)");
+	assert_string_equal(load_err("x: !foo 1\ny: *nope\n", NULL), "2:4: found undefined alias 'nope'");
+	/* ... but a document is constructed before the next one is read */
+	assert_string_equal(load_err("x: !foo 1\n---\n[\n", NULL), "1:4: unknown tag '!foo'");
+	/* the first construction error of the document is the one reported */
+	assert_string_equal(load_err("a: !!int x\nb: !bar 1\n", NULL),
+			    "1:4: invalid literal for int() with base 10: 'x'");
+}
+
 static void test_engine_yaml__truncated_input(void **state)
 {
 	assert_string_equal(load_err("[1, 2\n", NULL),
@@ -888,6 +903,7 @@ int main(void)
 		cmocka_unit_test(test_engine_yaml__empty_streams),
 		cmocka_unit_test(test_engine_yaml__positions),
 		cmocka_unit_test(test_engine_yaml__syntax_errors_use_libyaml_text),
+		cmocka_unit_test(test_engine_yaml__error_precedence_like_pyyaml),
 		cmocka_unit_test(test_engine_yaml__truncated_input),
 		cmocka_unit_test(test_engine_yaml__garbage_input),
 		cmocka_unit_test(test_engine_yaml__alias_bomb_fails_cleanly),
