@@ -9,6 +9,31 @@
 #include <strings.h>
 
 #include "template/filters.h"
+#include "template/internal.h"
+
+_Static_assert(KISO_FVF_TUPLE == TMPL_VF_TUPLE, "the tuple flag is the evaluator's");
+_Static_assert((KISO_FVF_UNDEF & (TMPL_VF_TUPLE | TMPL_VF_OWNED | KISO_VF_QUOTED | KISO_VF_UNSAFE |
+				  KISO_VF_VAULT | KISO_VF_NOLOG)) == 0,
+	       "the undefined placeholder flag is free");
+
+struct kiso_value *kiso_ftuple(struct kiso_value *l)
+{
+	l->flags |= KISO_FVF_TUPLE;
+	return l;
+}
+
+struct kiso_value *kiso_fundef(struct kiso_tmpl_call *c)
+{
+	struct kiso_value *v = kiso_null(c->arena, c->pos);
+
+	v->flags |= KISO_FVF_UNDEF;
+	return v;
+}
+
+bool kiso_fis_undef(const struct kiso_value *v)
+{
+	return v->type == KISO_NULL && (v->flags & KISO_FVF_UNDEF);
+}
 
 static const struct kiso_tmpl_filter *const families[] = {
 	kiso_filters_data,

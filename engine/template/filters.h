@@ -21,6 +21,26 @@ extern const struct kiso_tmpl_filter kiso_filters_list[];
 extern const struct kiso_tmpl_filter kiso_filters_regex[];
 extern const struct kiso_tmpl_filter kiso_filters_string[];
 
+/* ---- value flags ---- */
+
+/*
+ * Bits of kiso_value.flags that value.h leaves to the template engine:
+ * a list that is a Python tuple (printed '(1, 2)'; the same bit as
+ * TMPL_VF_TUPLE of template/internal.h, checked in filters.c), and a null
+ * standing for a Jinja2 Undefined inside a list (map(attribute='x') on an
+ * item without 'x', map('extract', ...) of a missing key), which select(),
+ * reject(), first and last treat as undefined, as Jinja2 does.
+ */
+#define KISO_FVF_TUPLE 0x4000u
+#define KISO_FVF_UNDEF 0x2000u
+
+/* Marks list l as a tuple and returns it. */
+struct kiso_value *kiso_ftuple(struct kiso_value *l);
+/* An Undefined placeholder for a list item. */
+struct kiso_value *kiso_fundef(struct kiso_tmpl_call *c);
+/* True for a placeholder from kiso_fundef(). */
+bool kiso_fis_undef(const struct kiso_value *v);
+
 /* ---- errors ---- */
 
 /* An error whose text is 'fmt' as it is (Ansible's AnsibleFilterError). */

@@ -32,6 +32,7 @@ static void push(struct kiso_tmpl_call *c, struct kiso_value *l, struct kiso_val
 	kiso_list_push(c->arena, l, v);
 }
 
+/* A Python tuple (x, y). */
 static struct kiso_value *pair(struct kiso_tmpl_call *c, struct kiso_value *x,
 			       struct kiso_value *y)
 {
@@ -39,7 +40,7 @@ static struct kiso_value *pair(struct kiso_tmpl_call *c, struct kiso_value *x,
 
 	push(c, l, x);
 	push(c, l, y);
-	return l;
+	return kiso_ftuple(l);
 }
 
 /* A private copy of a list's item array (for sorting). */
@@ -85,10 +86,9 @@ static int f_first(struct kiso_value **out, struct kiso_tmpl_call *c)
 
 	if ((rc = kiso_fiter(&l, c, c->input)) < 0)
 		return rc;
-	if (l->u.list.len == 0)
-		return kiso_error_set(c->err, KISO_EUNDEFINED, c->pos,
-				      "No first item, sequence was empty.");
-	*out = l->u.list.items[0];
+	/* Jinja2 gives Undefined ("No first item, sequence was empty."), which
+	 * '| default()' can replace: *out NULL is undefined for the evaluator */
+	*out = l->u.list.len && !kiso_fis_undef(l->u.list.items[0]) ? l->u.list.items[0] : NULL;
 	return 0;
 }
 
@@ -100,10 +100,8 @@ static int f_last(struct kiso_value **out, struct kiso_tmpl_call *c)
 
 	if ((rc = kiso_fiter(&l, c, c->input)) < 0)
 		return rc;
-	if (l->u.list.len == 0)
-		return kiso_error_set(c->err, KISO_EUNDEFINED, c->pos,
-				      "No last item, sequence was empty.");
-	*out = l->u.list.items[l->u.list.len - 1];
+	*out = l->u.list.len && !kiso_fis_undef(l->u.list.items[l->u.list.len - 1]) ?
+		       l->u.list.items[l->u.list.len - 1] : NULL;
 	return 0;
 }
 
@@ -132,10 +130,7 @@ static int minmax(struct kiso_value **out, struct kiso_tmpl_call *c, const char 
 		best = item;
 		bestkey = key;
 	}
-	if (!best)
-		return kiso_error_set(c->err, KISO_EUNDEFINED, c->pos,
-				      "No aggregated item, sequence was empty.");
-	*out = best;
+	*out = best;    /* NULL (undefined) when empty, as Jinja2's Undefined */
 	return 0;
 }
 
@@ -417,8 +412,6 @@ static int f_map(struct kiso_value **out, struct kiso_tmpl_call *c)
 		if (attr) {
 			if ((rc = kiso_fattr(&v, c, item, attr)) < 0)
 				return rc;
-			if (!v && !dflt && (rc = kiso_fattr_req(&v, c, item, attr)) < 0)
-				return rc;
 			if (!v)
 				v = dflt;
 		} else {
@@ -426,7 +419,7 @@ static int f_map(struct kiso_value **out, struct kiso_tmpl_call *c)
 						    c)) < 0)
 				return rc;
 		}
-		push(c, res, v);
+		push(c, res, v ? v : kiso_fundef(c));
 	}
 	*out = res;
 	return 0;
@@ -463,7 +456,10 @@ static int select_common(struct kiso_value **out, struct kiso_tmpl_call *c, bool
 		bool ok;
 
 		undef.undef_name = NULL;
-		if (attr) {
+		if (kiso_fis_undef(item)) {
+			v = NULL;
+			undef.undef_name = "undefined value";
+		} else if (attr) {
 			if ((rc = kiso_fattr(&v, c, item, attr)) < 0)
 				return rc;
 			if (!v)
@@ -541,7 +537,7 @@ static int zip_common(struct kiso_value **out, struct kiso_tmpl_call *c, bool lo
 
 		for (size_t i = 0; i < n; i++)
 			push(c, t, k < its[i]->u.list.len ? its[i]->u.list.items[k] : fill);
-		push(c, res, t);
+		push(c, res, kiso_ftuple(t));
 	}
 	*out = res;
 	return 0;
@@ -1180,7 +1176,7 @@ static int f_subelements(struct kiso_value **out, struct kiso_tmpl_call *c)
 
 /* Jinja2's environment.getitem(obj, key), failing as its Undefined does. */
 static int getitem(struct kiso_value **out, struct kiso_tmpl_call *c, struct kiso_value *obj,
-		   struct kiso_value *key)
+		   struct kiso_value *key, bool undef_ok)
 {
 	struct kiso_value *v = NULL;
 
@@ -1197,6 +1193,10 @@ static int getitem(struct kiso_value **out, struct kiso_tmpl_call *c, struct kis
 		if (kiso_fattr(&v, c, obj, key) < 0)
 			return -1;
 	}
+	if (!v && undef_ok) {
+		*out = NULL;
+		return 0;
+	}
 	if (!v && key->type == KISO_STR)
 		return kiso_error_set(c->err, KISO_EUNDEFINED, c->pos,
 				      "'%s object' has no attribute %s",
@@ -1212,26 +1212,35 @@ static int getitem(struct kiso_value **out, struct kiso_tmpl_call *c, struct kis
 
 static int f_extract(struct kiso_value **out, struct kiso_tmpl_call *c)
 {
-	struct kiso_value *v;
-	int rc;
+	struct kiso_value *v = NULL;
+	int rc = 0;
 	BIND("extract", "container", "morekeys");
 
 	if (!a[0])
 		return kiso_ftypeerr(c, "extract() missing 1 required positional argument: "
 					"'container'");
-	if ((rc = getitem(&v, c, a[0], c->input)) < 0)
-		return rc;
+	/* a missing last key gives Undefined (for '| default', select('defined'));
+	 * a missing key on the way fails as Jinja2's Undefined does when used */
 	if (a[1] && a[1]->type != KISO_NULL) {
-		if (a[1]->type == KISO_LIST) {
-			for (size_t i = 0; i < a[1]->u.list.len; i++)
-				if ((rc = getitem(&v, c, v, a[1]->u.list.items[i])) < 0)
-					return rc;
-		} else if ((rc = getitem(&v, c, v, a[1])) < 0) {
-			return rc;
+		struct kiso_value *keys = a[1];
+		size_t n;
+
+		if (keys->type != KISO_LIST) {
+			keys = new_list(c);
+			push(c, keys, a[1]);
 		}
+		n = keys->u.list.len;
+		if ((rc = getitem(&v, c, a[0], c->input, n == 0)) < 0 || !v)
+			goto out;
+		for (size_t i = 0; i < n; i++)
+			if ((rc = getitem(&v, c, v, keys->u.list.items[i], i + 1 == n)) < 0 || !v)
+				goto out;
+	} else if ((rc = getitem(&v, c, a[0], c->input, true)) < 0) {
+		return rc;
 	}
+out:
 	*out = v;
-	return 0;
+	return rc < 0 ? rc : 0;
 }
 
 /* ---- product, permutations, combinations ---- */
@@ -1284,7 +1293,7 @@ static int f_product(struct kiso_value **out, struct kiso_tmpl_call *c)
 
 		for (size_t i = 0; i < npools; i++)
 			push(c, t, pools[i]->u.list.items[idx[i]]);
-		push(c, res, t);
+		push(c, res, kiso_ftuple(t));
 		for (p = npools; p > 0; p--) {
 			if (++idx[p - 1] < pools[p - 1]->u.list.len)
 				break;
@@ -1337,7 +1346,7 @@ static int f_permutations(struct kiso_value **out, struct kiso_tmpl_call *c)
 
 		for (size_t k = 0; k < (size_t)r; k++)
 			push(c, t, l->u.list.items[idx[k]]);
-		push(c, res, t);
+		push(c, res, kiso_ftuple(t));
 		if (n == 0 || r == 0)
 			break;
 		for (i = (size_t)r; i > 0; i--) {
@@ -1402,7 +1411,7 @@ static int f_combinations(struct kiso_value **out, struct kiso_tmpl_call *c)
 
 		for (size_t k = 0; k < (size_t)r; k++)
 			push(c, t, l->u.list.items[idx[k]]);
-		push(c, res, t);
+		push(c, res, kiso_ftuple(t));
 		for (i = (size_t)r; i > 0; i--)
 			if (idx[i - 1] != i - 1 + n - (size_t)r)
 				break;

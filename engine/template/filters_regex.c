@@ -167,9 +167,14 @@ static int f_regex_findall(struct kiso_value **out, struct kiso_tmpl_call *c)
 	s = kiso_fstr(c, c->input, &n);
 	rc = kiso_regex_findall(out, c->arena, re, s, n, c->err);
 	kiso_regex_free(re);
-	if (rc < 0)
+	if (rc < 0) {
 		c->err->pos = c->pos;
-	return rc;
+		return rc;
+	}
+	for (size_t i = 0; i < (*out)->u.list.len; i++)       /* groups are tuples */
+		if ((*out)->u.list.items[i]->type == KISO_LIST)
+			kiso_ftuple((*out)->u.list.items[i]);
+	return 0;
 }
 
 static int f_regex_escape(struct kiso_value **out, struct kiso_tmpl_call *c)

@@ -1054,7 +1054,7 @@ static int f_splitext(struct kiso_value **out, struct kiso_tmpl_call *c)
 	l = kiso_list_new(c->arena, c->pos);
 	kiso_list_push(c->arena, l, kiso_fnewstr(c, s, cut));
 	kiso_list_push(c->arena, l, kiso_fnewstr(c, s + cut, n - cut));
-	*out = l;
+	*out = kiso_ftuple(l);
 	return 0;
 }
 

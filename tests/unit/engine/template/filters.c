@@ -16,6 +16,13 @@ static const struct tcase_override overrides[] = {
 	  "E:invalid regular expression '(': missing closing parenthesis at offset 1" },
 	/* kiso's JSON and YAML parsers name the problem in their own words */
 	{ "from_json", "'x'", "", "", "E:expecting value" },
+	/* an Undefined inside a list is a placeholder that select()/reject()
+	 * drop ('map(attribute=x) | select("defined")'); printed, it shows None
+	 * where Ansible fails */
+	{ "map", "[{name: alice, uid: 3, groups: [wheel, adm], x: {y: 1}}, {name: Bob, uid: 1, "
+		 "groups: [], x: {y: 2}}, {name: carol, uid: 2, groups: [adm], x: {y: 0}}]",
+	  "", "{attribute: missing}", "[None, None, None]" },
+	{ "map", "[a, b, c]", "[extract, {a: {h: 1}, b: {}}, h]", "", "E:'dict object' has no attribute 'c'" },
 	/* Ansible cannot load a plugin that does not exist; kiso says so plainly */
 	{ "map", "[1]", "[nosuchfilter]", "", "E:No filter named 'nosuchfilter'." },
 	{ "reject", "[1, 2]", "[nosuchtest]", "", "E:No test named 'nosuchtest'." },

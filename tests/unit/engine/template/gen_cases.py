@@ -8,7 +8,7 @@ Each case is (name, input, args, kwargs): input is YAML text (None: an
 undefined variable), args a YAML flow list, kwargs a YAML flow map. The
 template '{{ _in | name(*_args, **_kw) }}' (or 'is name(...)') is rendered
 with Ansible's Templar in native mode; the expected value is the Python
-repr() of the result (tuples and iterators as lists), or "E:" and the
+repr() of the result (iterators as lists), or "E:" and the
 message of the exception Ansible raised. The C tests load the same YAML
 with kiso's loader, call kiso's filter or test, and compare.
 """
@@ -18,6 +18,7 @@ import sys
 os.environ["ANSIBLE_JINJA2_NATIVE"] = "1"
 os.environ.setdefault("HOME", "/root")
 
+import jinja2  # noqa: E402
 import yaml  # noqa: E402
 from ansible.parsing.dataloader import DataLoader  # noqa: E402
 from ansible.template import Templar  # noqa: E402
@@ -291,6 +292,7 @@ FILTERS = [
     ("map", "[' a ', ' b']", "[trim]", ""),
     ("map", "['1', 'x']", "[int]", "{default: 7}"),
     ("map", "[1]", "[nosuchfilter]", ""),
+    ("map", "[a, b, c]", "[extract, {a: {h: 1}, b: {}}, h]", ""),
     ("map", "[1]", "", ""),
     ("select", "[1, 2, 3, 4]", "[odd]", ""),
     ("select", "[0, 1, '', a, null]", "", ""),
@@ -625,7 +627,9 @@ def norm(v):
         return str(v)
     if isinstance(v, dict):
         return {norm(k): norm(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)) or hasattr(v, "__iter__"):
+    if isinstance(v, tuple):
+        return tuple(norm(x) for x in v)
+    if isinstance(v, list) or hasattr(v, "__iter__"):
         return [norm(x) for x in v]
     return v
 
@@ -657,7 +661,9 @@ def expected(kind, name, inp, args, kwargs):
         src = "{{ (%s is %s(*_args, **_kw)) | kiso_capture }}" % (subject, name)
     try:
         t.template(src)
-        v = repr(norm(captured[0]))     # an Undefined result raises here
+        if isinstance(captured[0], jinja2.Undefined):
+            return "Undefined"          # the evaluator's NULL result
+        v = repr(norm(captured[0]))     # an Undefined inside raises here
     except Exception as e:  # the message as the filter raised it
         orig = getattr(e, "orig_exc", None)
         msg = str(orig) if orig is not None else getattr(e, "message", str(e))

@@ -13,6 +13,7 @@
 
 #include "kiso_common.h"
 #include "template/builtins.h"
+#include "template/internal.h"     /* tmpl_repr(): repr() with tuples */
 #include "yaml.h"
 
 #include <setjmp.h>
@@ -115,8 +116,9 @@ static const char *h_call(bool is_test, const char *name, const char *input, con
 			return "E:undefined input";
 		rc = f->fn(&out, &c);
 		if (rc == 0) {
-			assert_non_null(out);
-			kiso_value_repr(&b, out);
+			if (!out)
+				return "Undefined";
+			tmpl_repr(&b, out);
 			res = kiso_arena_strdup(H_A, kiso_buf_cstr(&b));
 			kiso_buf_release(&b);
 			return res;
