@@ -71,6 +71,15 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* "file:line:col: message", or "kiso: render: message" without a place. */
+static void print_error(const struct kiso_error *err)
+{
+	if (err->pos.file)
+		kiso_error_print(stderr, err);
+	else
+		kiso_cli_error("render: %s", err->msg);
+}
+
 static int exit_for(const struct kiso_error *err)
 {
 	if (err->code == KISO_ESYNTAX)
@@ -207,7 +216,7 @@ int kiso_cmd_render(int argc, char **argv)
 
 	for (size_t i = 0; i < nextra; i++) {
 		if (kiso_extravars_add(&extra, a, extras[i], &err) < 0) {
-			kiso_error_print(stderr, &err);
+			print_error(&err);
 			status = err.code == KISO_ESYNTAX && extras[i][0] == '@' ? KISO_EXIT_PARSE
 			       : err.code == KISO_ENOTFOUND ? KISO_EXIT_ERROR
 			       : err.code == KISO_ESYNTAX && (extras[i][0] == '{' || extras[i][0] == '[')
@@ -225,7 +234,7 @@ int kiso_cmd_render(int argc, char **argv)
 			abs_invs[i] = r ? kiso_arena_strdup(a, r) : invs[i];
 			free(r);
 			if (kiso_inventory_load(inv, invs[i], &err) < 0) {
-				kiso_error_print(stderr, &err);
+				print_error(&err);
 				status = err.code == KISO_ESYNTAX ? KISO_EXIT_PARSE : KISO_EXIT_ERROR;
 				goto out;
 			}
@@ -236,7 +245,7 @@ int kiso_cmd_render(int argc, char **argv)
 	opts.inventory_sources = abs_invs;
 	run = kiso_vars_run_new(inv, extra, &opts);
 	if (kiso_vars_host(&v, run, host ? host : "localhost", &err) < 0) {
-		kiso_error_print(stderr, &err);
+		print_error(&err);
 		status = KISO_EXIT_ERROR;
 		goto out;
 	}
@@ -264,7 +273,7 @@ int kiso_cmd_render(int argc, char **argv)
 		const char *slash;
 
 		if (!(src = read_file(file, &srclen, &err))) {
-			kiso_error_print(stderr, &err);
+			print_error(&err);
 			status = KISO_EXIT_ERROR;
 			goto out;
 		}
@@ -289,7 +298,7 @@ int kiso_cmd_render(int argc, char **argv)
 	if (kiso_tmpl_render_text(&out, &ctx, src, srclen,
 				  (struct kiso_pos){ kiso_pos_file(file ? file : "<expr>"), 1, 1 },
 				  &err) < 0) {
-		kiso_error_print(stderr, &err);
+		print_error(&err);
 		status = exit_for(&err);
 		goto out;
 	}
