@@ -950,6 +950,88 @@ static int f_human_to_bytes(struct kiso_value **out, struct kiso_tmpl_call *c)
 	return 0;
 }
 
+/* ---- log, pow, root (Ansible's mathstuff) ---- */
+
+static int num_arg(double *out, struct kiso_tmpl_call *c, const struct kiso_value *v,
+		   const char *fn)
+{
+	switch (v->type) {
+	case KISO_INT:
+		*out = (double)v->u.i;
+		return 0;
+	case KISO_FLOAT:
+		*out = v->u.f;
+		return 0;
+	case KISO_BOOL:
+		*out = v->u.b;
+		return 0;
+	default:
+		return kiso_ftypeerr(c, "%s() can only be used on numbers: must be real number, "
+					"not %s",
+				     fn, kiso_value_type_name(v));
+	}
+}
+
+static int f_log(struct kiso_value **out, struct kiso_tmpl_call *c)
+{
+	double x, base = M_E, r;
+	int rc;
+	BIND("log", "base");
+
+	if ((rc = num_arg(&x, c, c->input, "log")) < 0)
+		return rc;
+	if (a[0] && (rc = num_arg(&base, c, a[0], "log")) < 0)
+		return rc;
+	if (x <= 0 || (a[0] && (base <= 0 || base == 1)))
+		return kiso_ferr(c, base == 1 ? "float division by zero" : "math domain error");
+	r = base == 10 ? log10(x) : a[0] ? log(x) / log(base) : log(x);
+	*out = kiso_float(c->arena, r, c->pos);
+	return 0;
+}
+
+static int f_pow(struct kiso_value **out, struct kiso_tmpl_call *c)
+{
+	double x, y, r;
+	int rc;
+	BIND("pow", "y");
+
+	if (!a[0])
+		return kiso_ftypeerr(c, "power() missing 1 required positional argument: 'y'");
+	if ((rc = num_arg(&x, c, c->input, "pow")) < 0 || (rc = num_arg(&y, c, a[0], "pow")) < 0)
+		return rc;
+	if ((x == 0 && y < 0) || (x < 0 && y != floor(y)))
+		return kiso_ferr(c, "math domain error");
+	r = pow(x, y);
+	if (isinf(r) && !isinf(x) && !isinf(y))
+		return kiso_ferr(c, "math range error");
+	*out = kiso_float(c->arena, r, c->pos);
+	return 0;
+}
+
+static int f_root(struct kiso_value **out, struct kiso_tmpl_call *c)
+{
+	double x, base = 2;
+	int rc;
+	BIND("root", "base");
+
+	if ((rc = num_arg(&x, c, c->input, "root")) < 0)
+		return rc;
+	if (a[0] && (rc = num_arg(&base, c, a[0], "root")) < 0)
+		return rc;
+	if (base == 2) {
+		if (x < 0)
+			return kiso_ferr(c, "root() can only be used on numbers: math domain error");
+		*out = kiso_float(c->arena, sqrt(x), c->pos);
+		return 0;
+	}
+	if (base == 0)
+		return kiso_ferr(c, "float division by zero");
+	if (x < 0 && 1.0 / base != floor(1.0 / base))
+		return kiso_ferr(c, "root() can only be used on numbers: math domain error");
+	*out = kiso_float(c->arena, pow(x, 1.0 / base), c->pos);
+	return 0;
+}
+
 const struct kiso_tmpl_filter kiso_filters_data[] = {
 	{ "abs", f_abs, 0 },
 	{ "b64decode", f_b64decode, 0 },
@@ -966,8 +1048,11 @@ const struct kiso_tmpl_filter kiso_filters_data[] = {
 	{ "human_readable", f_human_readable, 0 },
 	{ "human_to_bytes", f_human_to_bytes, 0 },
 	{ "int", f_int, 0 },
+	{ "log", f_log, 0 },
 	{ "mandatory", f_mandatory, KISO_TMPL_UNDEF_OK },
 	{ "md5", f_md5, 0 },
+	{ "pow", f_pow, 0 },
+	{ "root", f_root, 0 },
 	{ "round", f_round, 0 },
 	{ "sha1", f_sha1, 0 },
 	{ "string", f_string, 0 },

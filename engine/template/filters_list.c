@@ -1426,6 +1426,52 @@ static int f_combinations(struct kiso_value **out, struct kiso_tmpl_call *c)
 	return 0;
 }
 
+/* ---- rekey_on_member ---- */
+
+static int f_rekey_on_member(struct kiso_value **out, struct kiso_tmpl_call *c)
+{
+	struct kiso_value *v = c->input, *items, *res;
+	const char *dup = "error";
+	BIND("rekey_on_member", "key", "duplicates");
+
+	if (!a[0])
+		return kiso_ftypeerr(c, "rekey_on_member() missing 1 required positional argument: "
+					"'key'");
+	if (a[1])
+		dup = kiso_fstr(c, a[1], NULL);
+	if (strcmp(dup, "error") != 0 && strcmp(dup, "overwrite") != 0)
+		return kiso_ferr(c, "duplicates parameter to rekey_on_member has unknown value: %s",
+				 dup);
+	if (v->type == KISO_MAP) {
+		items = new_list(c);
+		for (size_t i = 0; i < v->u.map.len; i++)
+			push(c, items, v->u.map.items[i].val);
+	} else if (v->type == KISO_LIST) {
+		items = v;
+	} else {
+		return kiso_ferr(c, "Type is not a valid list, set, or dict");
+	}
+	res = kiso_map_new(c->arena, c->pos);
+	for (size_t i = 0; i < items->u.list.len; i++) {
+		struct kiso_value *item = items->u.list.items[i], *k, *old;
+
+		if (item->type != KISO_MAP)
+			return kiso_ferr(c, "List item is not a valid dict");
+		k = kiso_map_getv(item, a[0]);
+		if (!k)
+			return kiso_ferr(c, "Key %s was not found", kiso_fstr(c, a[0], NULL));
+		if (k->type == KISO_LIST || k->type == KISO_MAP)
+			return kiso_ferr(c, "unhashable type: '%s'", kiso_value_type_name(k));
+		old = kiso_map_getv(res, k);
+		if (old && kiso_value_truthy(old) && strcmp(dup, "error") == 0)
+			return kiso_ferr(c, "Key %s is not unique, cannot correctly turn into dict",
+					 kiso_fstr(c, k, NULL));
+		kiso_map_setv(c->arena, res, k, item);
+	}
+	*out = res;
+	return 0;
+}
+
 const struct kiso_tmpl_filter kiso_filters_list[] = {
 	{ "batch", f_batch, 0 },
 	{ "combinations", f_combinations, 0 },
@@ -1452,6 +1498,7 @@ const struct kiso_tmpl_filter kiso_filters_list[] = {
 	{ "product", f_product, 0 },
 	{ "reject", f_reject, 0 },
 	{ "rejectattr", f_rejectattr, 0 },
+	{ "rekey_on_member", f_rekey_on_member, 0 },
 	{ "reverse", f_reverse, 0 },
 	{ "select", f_select, 0 },
 	{ "selectattr", f_selectattr, 0 },

@@ -9,7 +9,9 @@
 
 #include <math.h>
 #include <openssl/evp.h>
+#include <glob.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1339,6 +1341,174 @@ static int f_to_uuid(struct kiso_value **out, struct kiso_tmpl_call *c)
 	return 0;
 }
 
+/* os.path.expandvars: $NAME and ${NAME} of set variables; others stay. */
+static int f_expandvars(struct kiso_value **out, struct kiso_tmpl_call *c)
+{
+	struct kiso_buf b = KISO_BUF_INIT;
+	const char *s;
+	size_t n, i = 0;
+	BIND0("expandvars");
+
+	s = kiso_fstr(c, c->input, &n);
+	while (i < n) {
+		size_t start = i, name, nlen;
+		bool brace;
+		char *var;
+		const char *val;
+
+		if (s[i] != '$') {
+			kiso_buf_add(&b, s + i, 1);
+			i++;
+			continue;
+		}
+		brace = i + 1 < n && s[i + 1] == '{';
+		name = i + 1 + (brace ? 1 : 0);
+		nlen = 0;
+		while (name + nlen < n && (s[name + nlen] == '_' ||
+					   (s[name + nlen] >= 'a' && s[name + nlen] <= 'z') ||
+					   (s[name + nlen] >= 'A' && s[name + nlen] <= 'Z') ||
+					   (s[name + nlen] >= '0' && s[name + nlen] <= '9') ||
+					   (brace && s[name + nlen] != '}')))
+			nlen++;
+		if (nlen == 0 || (brace && (name + nlen >= n || s[name + nlen] != '}'))) {
+			kiso_buf_putc(&b, '$');
+			i++;
+			continue;
+		}
+		i = name + nlen + (brace ? 1 : 0);
+		var = kiso_arena_strndup(c->arena, s + name, nlen);
+		val = NULL;
+		if (c->ctx && c->ctx->environ) {
+			for (const char *const *e = c->ctx->environ; *e; e++)
+				if (strncmp(*e, var, nlen) == 0 && (*e)[nlen] == '=')
+					val = *e + nlen + 1;
+		} else {
+			val = getenv(var);
+		}
+		if (val)
+			kiso_buf_puts(&b, val);
+		else
+			kiso_buf_add(&b, s + start, i - start);
+	}
+	*out = kiso_fbufstr(c, &b);
+	return 0;
+}
+
+/* Ansible's fileglob: the regular files matching a glob, on the controller. */
+static int f_fileglob(struct kiso_value **out, struct kiso_tmpl_call *c)
+{
+	struct kiso_value *l;
+	glob_t g;
+	int rc;
+	BIND0("fileglob");
+
+	l = kiso_list_new(c->arena, c->pos);
+	memset(&g, 0, sizeof(g));
+	rc = glob(kiso_fstr(c, c->input, NULL), GLOB_NOSORT, NULL, &g);
+	if (rc == 0) {
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			struct stat st;
+
+			if (stat(g.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode))
+				kiso_list_push(c->arena, l, kiso_str(c->arena, g.gl_pathv[i], c->pos));
+		}
+	}
+	globfree(&g);
+	*out = l;
+	return 0;
+}
+
+/* HTML entities as Python's html.unescape() reads the common ones. */
+static void html_unescape(struct kiso_buf *b, const char *s, size_t n)
+{
+	static const struct {
+		const char *name;
+		uint32_t cp;
+	} ents[] = {
+		{ "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' }, { "apos", '\'' },
+		{ "nbsp", 0xa0 }, { "copy", 0xa9 },
+	};
+
+	for (size_t i = 0; i < n;) {
+		const char *semi;
+
+		if (s[i] != '&' || !(semi = memchr(s + i, ';', n - i)) || semi - (s + i) > 12) {
+			kiso_buf_add(b, s + i, 1);
+			i++;
+			continue;
+		}
+		{
+			size_t len = (size_t)(semi - (s + i)) - 1;
+			const char *e = s + i + 1;
+			uint32_t cp = 0;
+			bool found = false;
+
+			if (len >= 2 && e[0] == '#') {
+				char *end;
+				unsigned long v = (e[1] == 'x' || e[1] == 'X') ?
+					strtoul(e + 2, &end, 16) : strtoul(e + 1, &end, 10);
+
+				found = end == semi && v > 0 && v <= 0x10ffff;
+				cp = (uint32_t)v;
+			} else {
+				for (size_t k = 0; k < KISO_ARRAY_SIZE(ents) && !found; k++)
+					if (strlen(ents[k].name) == len && memcmp(ents[k].name, e, len) == 0) {
+						cp = ents[k].cp;
+						found = true;
+					}
+			}
+			if (!found) {
+				kiso_buf_add(b, s + i, 1);
+				i++;
+				continue;
+			}
+			kiso_utf8_put(b, cp);
+			i = (size_t)(semi - s) + 1;
+		}
+	}
+}
+
+/* Jinja2's striptags: no comments, no tags, whitespace runs as one space. */
+static int f_striptags(struct kiso_value **out, struct kiso_tmpl_call *c)
+{
+	struct kiso_buf t1 = KISO_BUF_INIT, t2 = KISO_BUF_INIT, w = KISO_BUF_INIT;
+	struct kiso_regex *com = NULL, *tag = NULL;
+	struct kiso_value *words;
+	const char *s;
+	size_t n;
+	int rc;
+	BIND0("striptags");
+
+	s = kiso_fstr(c, c->input, &n);
+	if ((rc = kiso_regex_compile(&com, "<!--.*?-->", 10, KISO_RE_DOTALL, c->err)) < 0 ||
+	    (rc = kiso_regex_compile(&tag, "<.*?>", 5, KISO_RE_DOTALL, c->err)) < 0 ||
+	    (rc = kiso_regex_sub(&t1, NULL, com, s, n, "", 0, 0, c->err)) < 0 ||
+	    (rc = kiso_regex_sub(&t2, NULL, tag, kiso_buf_cstr(&t1), t1.len, "", 0, 0,
+				 c->err)) < 0)
+		goto out;
+	if ((rc = kiso_fcall_filter(&words, c, "split", kiso_fbufstr(c, &t2), NULL, 0, NULL)) < 0)
+		goto out;
+	{
+		struct kiso_buf j = KISO_BUF_INIT;
+
+		for (size_t i = 0; i < words->u.list.len; i++) {
+			if (i)
+				kiso_buf_putc(&j, ' ');
+			kiso_buf_add(&j, words->u.list.items[i]->u.s.ptr, words->u.list.items[i]->u.s.len);
+		}
+		html_unescape(&w, kiso_buf_cstr(&j), j.len);
+		kiso_buf_release(&j);
+	}
+	*out = kiso_fbufstr(c, &w);
+out:
+	kiso_buf_release(&t1);
+	kiso_buf_release(&t2);
+	kiso_buf_release(&w);
+	kiso_regex_free(com);
+	kiso_regex_free(tag);
+	return rc;
+}
+
 const struct kiso_tmpl_filter kiso_filters_string[] = {
 	{ "basename", f_basename, 0 },
 	{ "capitalize", f_capitalize, 0 },
@@ -1348,6 +1518,8 @@ const struct kiso_tmpl_filter kiso_filters_string[] = {
 	{ "e", f_escape, 0 },
 	{ "escape", f_escape, 0 },
 	{ "expanduser", f_expanduser, 0 },
+	{ "expandvars", f_expandvars, 0 },
+	{ "fileglob", f_fileglob, 0 },
 	{ "filesizeformat", f_filesizeformat, 0 },
 	{ "forceescape", f_escape, 0 },
 	{ "format", f_format, 0 },
@@ -1360,6 +1532,7 @@ const struct kiso_tmpl_filter kiso_filters_string[] = {
 	{ "split", f_split, 0 },
 	{ "splitext", f_splitext, 0 },
 	{ "strftime", f_strftime, 0 },
+	{ "striptags", f_striptags, 0 },
 	{ "title", f_title, 0 },
 	{ "to_uuid", f_to_uuid, 0 },
 	{ "trim", f_trim, 0 },

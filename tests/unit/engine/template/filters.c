@@ -151,6 +151,16 @@ static void test_engine_template_filters__big_results_are_bounded(void **state)
 	kiso_arena_free(H_A);
 }
 
+static void test_engine_template_filters__fileglob(void **state)
+{
+	H_A = kiso_arena_new();
+	assert_string_equal(h_call(false, "fileglob", "'/etc/pass?d'", "", ""), "['/etc/passwd']");
+	/* directories are not files */
+	assert_string_equal(h_call(false, "fileglob", "'/et?'", "", ""), "[]");
+	assert_string_equal(h_call(false, "fileglob", "'/nonexistent/*'", "", ""), "[]");
+	kiso_arena_free(H_A);
+}
+
 int main(void)
 {
 	const struct CMUnitTest extra[] = {
@@ -161,7 +171,12 @@ int main(void)
 		cmocka_unit_test(test_engine_template_filters__results_do_not_alias_input),
 		cmocka_unit_test(test_engine_template_filters__strftime),
 		cmocka_unit_test(test_engine_template_filters__big_results_are_bounded),
+		cmocka_unit_test(test_engine_template_filters__fileglob),
 	};
+
+	/* gen_cases.py computed expanduser with this HOME */
+	setenv("HOME", "/home/kiso-test", 1);
+	unsetenv("KISO_UNSET_VAR");
 
 	return h_run_table("filters", "test_engine_template_filters__", false, cases,
 			   KISO_ARRAY_SIZE(cases), overrides, KISO_ARRAY_SIZE(overrides), extra,
