@@ -359,7 +359,8 @@ static void list_play(struct lister *ls, struct kiso_inventory *inv,
 						cur->u.list.items[i]->u.s.ptr);
 			kiso_buf_puts(&ls->out, "]\n");
 		}
-		printf("%s\n", kiso_buf_cstr(&ls->out));
+		/* Ansible's display() adds a newline only when the text has none */
+		printf("%s", kiso_buf_cstr(&ls->out));
 	}
 	kiso_buf_release(&msg);
 	kiso_buf_release(&pat);
