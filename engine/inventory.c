@@ -299,8 +299,15 @@ struct kiso_inv_group *kiso_inv_add_group(struct kiso_inventory *inv, const char
 static void join_group(struct kiso_inventory *inv, struct kiso_inv_host *h,
 		       struct kiso_inv_group *g)
 {
-	if (ptr_has((void *const *)g->hosts, g->nhosts, h))
+	if (ptr_has((void *const *)g->hosts, g->nhosts, h)) {
+		if (HX(h)->implicit_ungrouped && strcmp(g->name, "ungrouped") == 0) {
+			/* made explicit: moves to where Ansible would add it */
+			HX(h)->implicit_ungrouped = false;
+			ptr_remove(&g->hosts, &g->nhosts, h);
+			ptr_push(inv->arena, &g->hosts, &g->nhosts, &GX(g)->cap_hosts, h);
+		}
 		return;
+	}
 	ptr_push(inv->arena, &g->hosts, &g->nhosts, &GX(g)->cap_hosts, h);
 	ptr_push(inv->arena, &h->groups, &h->ngroups, &HX(h)->cap_groups, g);
 }
@@ -363,8 +370,19 @@ int kiso_inv_add_child(struct kiso_inventory *inv, struct kiso_inv_group *parent
 	if (parent == child)
 		return kiso_error_set(err, KISO_EINVALID, pos, "cannot add group '%s' to itself",
 				      child->name);
-	if (ptr_has((void *const *)parent->children, parent->nchildren, child))
+	if (ptr_has((void *const *)parent->children, parent->nchildren, child)) {
+		/*
+		 * A link the last reconciliation made becomes explicit, at the
+		 * place where Ansible, which reconciles only at the end, adds it.
+		 */
+		if (GX(child)->implicit_all && strcmp(parent->name, "all") == 0) {
+			GX(child)->implicit_all = false;
+			ptr_remove(&parent->children, &parent->nchildren, child);
+			ptr_push(inv->arena, &parent->children, &parent->nchildren,
+				 &GX(parent)->cap_children, child);
+		}
 		return 0;
+	}
 	if (is_ancestor(child, parent, 0))
 		return kiso_error_set(err, KISO_EINVALID, pos,
 				      "adding group '%s' as child to '%s' creates a recursive "
