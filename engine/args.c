@@ -926,7 +926,7 @@ int kiso_args_required_together(const struct kiso_value *args, struct kiso_pos p
 }
 
 int kiso_args_required_if(const struct kiso_value *args, struct kiso_pos pos,
-			  struct kiso_diags *d, const char *key, const char *value, bool any_of,
+			  struct kiso_diags *d, const char *key, const char *value, int any_of,
 			  ...)
 {
 	struct kiso_buf miss = KISO_BUF_INIT;

@@ -133,10 +133,11 @@ int kiso_args_required_together(const struct kiso_value *args, struct kiso_pos p
  * equals 'value' (compared in the parameter's type: "true" matches a
  * bool true, "5" an int 5), all the names (any_of: at least one) must be
  * present. Ansible's wording for any_of is "... but any of the following
- * are missing: ...".
+ * are missing: ...". any_of is an int, not a bool: it comes right before
+ * the variable arguments, and va_start() must not see a promoted type.
  */
 int kiso_args_required_if(const struct kiso_value *args, struct kiso_pos pos,
-			  struct kiso_diags *d, const char *key, const char *value, bool any_of,
+			  struct kiso_diags *d, const char *key, const char *value, int any_of,
 			  ...);
 /* "missing parameter(s) required by 'key': a, b": when 'key' is set. */
 int kiso_args_required_by(const struct kiso_value *args, struct kiso_pos pos,
