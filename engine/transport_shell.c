@@ -250,6 +250,8 @@ int kiso_shell_mkdir(struct kiso_conn *c, const char *path, unsigned mode)
 	return simple(c, NULL, cmd, path, NULL, "create directory");
 }
 
+/* mv -T is rename(2) but for one refusal: it will not move a symlink onto
+ * the very file it points to ("are the same file"). */
 int kiso_shell_rename(struct kiso_conn *c, const char *from, const char *to)
 {
 	return simple(c, NULL, "exec mv -fT -- \"$a\" \"$b\"", from, to, "rename");
