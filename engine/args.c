@@ -779,6 +779,9 @@ int kiso_args_normalize(struct kiso_value **out, struct kiso_arena *a,
 				check_choices(&c, a, p, vpos, d);
 			}
 			v = c;
+		} else if (v->type == KISO_NULL && p->choices) {
+			/* Ansible skips the type of a null, but not its choices */
+			check_choices(&v, a, p, vpos, d);
 		}
 		kiso_map_set(a, res, p->name, v);
 	}

@@ -23,8 +23,9 @@
  * cannot be checked before it is rendered: its type and choice checks
  * are skipped, and the cross-parameter rules give it the benefit of the
  * doubt (it may render to a value, or to 'omit'). A null value (`dest:`
- * with nothing after it) counts as given for "required" but is not
- * type-checked, as in Ansible.
+ * with nothing after it) counts as given (no default replaces it) but is
+ * not type-checked, as in Ansible; like Ansible, a null is not among any
+ * parameter's choices ("... got: None").
  *
  * Messages follow Ansible's, in kiso's lowercase style:
  *   unsupported parameter 'foo' for module 'copy' (supported: attributes, ...)

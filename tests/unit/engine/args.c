@@ -238,6 +238,12 @@ static void test_engine_args__choices(void **state)
 	assert_int_equal(check("service", "name: x\nstate: start\n", &d), 1);
 	assert_diag(&d, 1, 2, 8,
 		    "value of state must be one of: started, stopped, reloaded, restarted, got: start");
+	/* a null is not type-checked, but it is no choice either */
+	assert_int_equal(check("file", "path: /a\nforce:\n", &d), 0);
+	assert_int_equal(check("file", "path: /a\nstate:\n", &d), 1);
+	assert_diag(&d, 2, 2, 7,
+		    "value of state must be one of: absent, directory, file, hard, link, touch, "
+		    "got: None");
 	kiso_diags_release(&d);
 }
 
@@ -411,6 +417,9 @@ static void test_engine_args__normalize_converts_types(void **state)
 			    "'quiet': False}");
 	v = norm("debug", "msg: {a: 1}\n");
 	assert_string_equal(repr(kiso_map_get(v, "msg")), "{'a': 1}");
+	/* an explicit null stays null: no default replaces it (as in Ansible) */
+	v = norm("file", "path: /a\nforce:\n");
+	assert_int_equal(kiso_map_get(v, "force")->type, KISO_NULL);
 	/* a template stays as it is, for the runner to render */
 	v = norm("user", "name: u\nuid: '{{ u }}'\n");
 	assert_string_equal(repr(kiso_map_get(v, "uid")), "'{{ u }}'");

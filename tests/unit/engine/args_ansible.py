@@ -16,7 +16,7 @@ Checks that Ansible makes in module code rather than in the spec are
 added the way the module makes them (kiso's extra rules in the generator),
 so that "accepted" means accepted by Ansible end to end. Cases avoid what
 kiso deliberately does differently (a parameter given under two names,
-templates, nulls, '~' and '$' in paths).
+templates, '~' and '$' in paths).
 """
 import json
 import os
@@ -110,6 +110,10 @@ def cases_for(name, spec, rules):
             if p not in base:
                 out.append(dict(base, **{a: SAMPLE.get(t, 'x') if not s.get('choices') else s['choices'][0]}))
     out.append(dict(base, bogus_parameter='x'))
+    # a null for each parameter ('force:' with nothing after it)
+    for p in sorted(spec):
+        if not p.startswith('_'):
+            out.append(dict(base, **{p: None}))
     for kind, r in rules:
         if kind == 'mutually_exclusive':
             out.append(dict(base, **{x: SAMPLE.get(spec[x].get('type'), 'x') if not spec[x].get('choices') else spec[x]['choices'][0] for x in r}))
