@@ -19,7 +19,8 @@
  *    !vault-encrypted (the string holds the ciphertext, flagged
  *    KISO_VF_VAULT), !!str !!int !!float !!bool !!null !!map !!seq
  *    !!timestamp (a string) !!python/dict !!python/unicode. Any other tag
- *    is an error "unknown tag '!x'".
+ *    is an error "unknown tag '!x'", including !!binary, !!set, !!omap and
+ *    !!pairs (PyYAML makes bytes, sets and pairs of them; kiso has none).
  *  - anchors and aliases (an alias shares the anchored value; an alias to
  *    an enclosing node, a recursive structure, is an error), merge keys
  *    ('<<' with one map or a list of maps; earlier maps of the list win
@@ -31,7 +32,11 @@
  * Every value carries its position: file, 1-based line and column of the
  * node's start. Errors use libyaml's problem text and mark, e.g. position
  * site.yml:12:7 and message "mapping values are not allowed in this
- * context", with libyaml's context appended in parentheses when it has one.
+ * context", with libyaml's context appended in parentheses when it has one
+ * (KISO_ESYNTAX). Errors in building values (unknown tag, bad !!int, a
+ * list as a key, a bad merge: KISO_EINVALID) are reported, as by PyYAML,
+ * only once the whole document has parsed, so a syntax error or an alias
+ * error anywhere in the same document wins; the first one is reported.
  *
  * Limits, so that no input hangs or exhausts memory: a stream may expand
  * to at most KISO_YAML_MAX_NODES values counting every alias expansion
