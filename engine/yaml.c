@@ -1109,10 +1109,30 @@ static void frame_release(struct frame *f)
 	f->anchor = NULL;
 }
 
-static void merge_entries(struct loader *ld, struct kiso_value *dst, const struct kiso_value *src)
+/*
+ * map[key] = val. A NaN key never equals itself, but PyYAML returns one
+ * shared NaN object for '.nan', and Python's dict matches keys by identity
+ * first: every NaN key of a mapping is the same key. *nan is the index of
+ * the mapping's NaN entry, or SIZE_MAX.
+ */
+static void map_put(struct loader *ld, struct kiso_value *map, struct kiso_value *key,
+		    struct kiso_value *val, size_t *nan)
+{
+	if (key->type == KISO_FLOAT && isnan(key->u.f)) {
+		if (*nan != SIZE_MAX) {
+			map->u.map.items[*nan].val = val;
+			return;
+		}
+		*nan = map->u.map.len;
+	}
+	kiso_map_setv(ld->a, map, key, val);
+}
+
+static void merge_entries(struct loader *ld, struct kiso_value *dst, const struct kiso_value *src,
+			  size_t *nan)
 {
 	for (size_t i = 0; i < src->u.map.len; i++)
-		kiso_map_setv(ld->a, dst, src->u.map.items[i].key, src->u.map.items[i].val);
+		map_put(ld, dst, src->u.map.items[i].key, src->u.map.items[i].val, nan);
 }
 
 /*
@@ -1124,6 +1144,7 @@ static void merge_entries(struct loader *ld, struct kiso_value *dst, const struc
 static int build_map(struct loader *ld, struct frame *f, struct kiso_value **out)
 {
 	struct kiso_value *map = kiso_map_new(ld->a, f->pos);
+	size_t nan = SIZE_MAX;
 
 	for (size_t i = 0; i < f->npairs; i++) {
 		const struct pair *p = &f->pairs[i];
@@ -1132,7 +1153,7 @@ static int build_map(struct loader *ld, struct frame *f, struct kiso_value **out
 		if (!p->merge)
 			continue;
 		if (v->type == KISO_MAP) {
-			merge_entries(ld, map, v);
+			merge_entries(ld, map, v, &nan);
 		} else if (v->type == KISO_LIST) {
 			bool all_maps = true;
 
@@ -1144,7 +1165,7 @@ static int build_map(struct loader *ld, struct frame *f, struct kiso_value **out
 					all_maps = false;
 				}
 			for (size_t k = v->u.list.len; all_maps && k-- > 0;)
-				merge_entries(ld, map, v->u.list.items[k]);
+				merge_entries(ld, map, v->u.list.items[k], &nan);
 		} else {
 			cfail(ld, p->vpos, "expected a mapping or list of mappings for merging, but found %s",
 			      type_word(v));
@@ -1152,7 +1173,7 @@ static int build_map(struct loader *ld, struct frame *f, struct kiso_value **out
 	}
 	for (size_t i = 0; i < f->npairs; i++)
 		if (!f->pairs[i].merge)
-			kiso_map_setv(ld->a, map, f->pairs[i].key, f->pairs[i].val);
+			map_put(ld, map, f->pairs[i].key, f->pairs[i].val, &nan);
 	*out = map;
 	return 0;
 }

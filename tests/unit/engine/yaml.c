@@ -448,6 +448,11 @@ static void test_engine_yaml__duplicate_keys_later_wins(void **state)
 	assert_string_equal(json(v), "{\"a\": 3, \"b\": 2}");
 	/* Python equality: 1, 1.0 and true are the same key */
 	assert_string_equal(lj("1: a\ntrue: b\n1.0: c\n"), "{\"1\": \"c\"}");
+	/* PyYAML's '.nan' is one shared object: all NaN keys are one key */
+	v = load("{.nan: 1, a: 2, .NaN: 3}");
+	assert_int_equal(v->u.map.len, 2);
+	assert_true(isnan(v->u.map.items[0].key->u.f));
+	assert_int_equal(v->u.map.items[0].val->u.i, 3);
 }
 
 static void test_engine_yaml__scalar_keys(void **state)
