@@ -35,19 +35,31 @@ const char *kiso_ptype_name(enum kiso_ptype t)
 
 /* ---- Python's number parsing ---------------------------------------- */
 
+/* The whitespace int() and float() skip: C's isspace() in the C locale. */
 static bool py_space(char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* str.isspace() on ASCII, what str.strip() removes: also \x1c-\x1f. */
+static bool py_str_space(char c)
+{
+	return py_space(c) || (c >= '\x1c' && c <= '\x1f');
+}
+
+static void strip_with(const char **s, size_t *n, bool (*space)(char))
+{
+	while (*n && space(**s)) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n && space((*s)[*n - 1]))
+		(*n)--;
 }
 
 static void py_strip(const char **s, size_t *n)
 {
-	while (*n && py_space(**s)) {
-		(*s)++;
-		(*n)--;
-	}
-	while (*n && py_space((*s)[*n - 1]))
-		(*n)--;
+	strip_with(s, n, py_space);
 }
 
 /*
@@ -161,18 +173,23 @@ static bool py_float(const char *s, size_t n, double *out)
 	return ok;
 }
 
-/* Ansible's boolean(): BOOLEANS_TRUE / BOOLEANS_FALSE, strings lowercased. */
+/*
+ * Ansible's boolean(): a string lowercased and stripped, then one of
+ * BOOLEANS_TRUE / BOOLEANS_FALSE.
+ */
 static bool py_bool_str(const char *s, bool *out)
 {
 	static const char *const yes[] = { "y", "yes", "on", "1", "true", "t" };
 	static const char *const no[] = { "n", "no", "off", "0", "false", "f" };
+	size_t n = strlen(s);
 
+	strip_with(&s, &n, py_str_space);
 	for (size_t i = 0; i < KISO_ARRAY_SIZE(yes); i++) {
-		if (strcasecmp(s, yes[i]) == 0) {
+		if (strlen(yes[i]) == n && strncasecmp(s, yes[i], n) == 0) {
 			*out = true;
 			return true;
 		}
-		if (strcasecmp(s, no[i]) == 0) {
+		if (strlen(no[i]) == n && strncasecmp(s, no[i], n) == 0) {
 			*out = false;
 			return true;
 		}
@@ -232,7 +249,7 @@ static int kv_dict(struct kiso_value **out, struct kiso_arena *a, const struct k
 	bool esc = false;
 	int rc = 0;
 
-	py_strip(&s, &n);
+	strip_with(&s, &n, py_str_space); /* value.strip() */
 	for (size_t i = 0; i <= n; i++) {
 		char c = i < n ? s[i] : ' ';
 		bool end = i == n;
