@@ -841,12 +841,19 @@ int kiso_args_validate(const struct kiso_module *m, const struct kiso_value *arg
 
 /* ---- cross-parameter rules -------------------------------------------- */
 
-enum presence { ABSENT, MAYBE, SET };
-
 /*
- * SET: a real value given by the task (or, with defaults, taken from the
- * schema); MAYBE: a template (may render to omit) or an explicit null.
+ * How a parameter is there, for the rules. Ansible counts a key that is
+ * present, even with a null value ('src:'), except in required_by, which
+ * wants non-null values. A template may still render to 'omit', so it
+ * never breaks a rule by being there, and always satisfies one.
  */
+enum presence {
+	ABSENT,   /* not given (or only a default, where defaults do not count) */
+	TEMPLATE, /* a template: unknown until rendered */
+	NULLV,    /* given as null */
+	SET,      /* given a value */
+};
+
 static enum presence presence(const struct kiso_value *args, const char *name, bool defaults)
 {
 	const struct kiso_value *v = args && args->type == KISO_MAP ? kiso_map_get(args, name) : NULL;
@@ -855,8 +862,10 @@ static enum presence presence(const struct kiso_value *args, const char *name, b
 		return ABSENT;
 	if ((v->flags & KISO_VF_DEFAULT) && !defaults)
 		return ABSENT;
-	if (v->type == KISO_NULL || has_template_deep(v))
-		return MAYBE;
+	if (has_template_deep(v))
+		return TEMPLATE;
+	if (v->type == KISO_NULL)
+		return NULLV;
 	return SET;
 }
 
@@ -880,7 +889,9 @@ int kiso_args_mutually_exclusive(const struct kiso_value *args, struct kiso_pos 
 	va_start(ap, d);
 	while ((name = va_arg(ap, const char *)) != NULL) {
 		kiso_buf_printf(&b, "%s%s", b.len ? "|" : "", name);
-		if (presence(args, name, false) == SET) {
+		enum presence pr = presence(args, name, false);
+
+		if (pr == SET || pr == NULLV) {
 			struct kiso_pos p = value_pos(args, name, pos);
 
 			/* point at the one given last */
@@ -931,7 +942,7 @@ int kiso_args_required_together(const struct kiso_value *args, struct kiso_pos p
 		enum presence pr = presence(args, name, true);
 
 		kiso_buf_printf(&b, "%s%s", b.len ? ", " : "", name);
-		if (pr == SET && !any_set) {
+		if ((pr == SET || pr == NULLV) && !any_set) {
 			any_set = true;
 			where = value_pos(args, name, pos);
 		}
@@ -996,7 +1007,7 @@ int kiso_args_required_by(const struct kiso_value *args, struct kiso_pos pos,
 		return 0;
 	va_start(ap, key);
 	while ((name = va_arg(ap, const char *)) != NULL)
-		if (presence(args, name, true) == ABSENT)
+		if (presence(args, name, true) == ABSENT || presence(args, name, true) == NULLV)
 			kiso_buf_printf(&miss, "%s%s", miss.len ? ", " : "", name);
 	va_end(ap);
 	if (miss.len) {

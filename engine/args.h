@@ -113,12 +113,14 @@ const char *kiso_ptype_name(enum kiso_ptype t);
 /*
  * Cross-parameter rules, for modules' validate() callbacks. Each takes
  * the normalised argument map, a NULL-terminated list of parameter
- * names, adds a diagnostic at 'pos' when the rule is broken and returns
- * -1 then, 0 otherwise. A parameter is "set" when it has a non-null
- * value that is not a template; "maybe set" when its value is a template
- * (it may render to 'omit'). Rules fire only on set parameters and are
- * satisfied by set or maybe set ones, so templated arguments never give
- * false errors. Messages are Ansible's.
+ * names, adds a diagnostic at 'pos' (or at the offending value) when the
+ * rule is broken and returns -1 then, 0 otherwise. Messages are
+ * Ansible's, and so is what counts as given: a key that is there, even
+ * with a null value, except that required_by wants non-null values;
+ * defaults count, except for mutually exclusive parameters (Ansible
+ * checks those before it fills in defaults). A template may still render
+ * to 'omit': it never breaks a rule by being there, and it satisfies any
+ * rule that wants it there, so templated arguments give no false errors.
  */
 /* "parameters are mutually exclusive: a|b": at most one is set. */
 int kiso_args_mutually_exclusive(const struct kiso_value *args, struct kiso_pos pos,

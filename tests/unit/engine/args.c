@@ -258,6 +258,10 @@ static void test_engine_args__mutually_exclusive(void **state)
 	/* either may render to omit: no error before templating */
 	assert_int_equal(check("copy", "src: a\ncontent: '{{ c | default(omit) }}'\ndest: /c\n", &d),
 			 0);
+	/* an explicit null counts, as in Ansible */
+	assert_int_equal(check("copy", "src: a\ncontent:\ndest: /c\n", &d), 1);
+	kiso_diags_release(&d);
+	d = (struct kiso_diags)KISO_DIAGS_INIT;
 	/* a default does not count: debug's msg defaults to 'Hello world!' */
 	assert_int_equal(check("debug", "var: x\n", &d), 0);
 	assert_int_equal(check("debug", "var: x\nmsg: hi\n", &d), 1);

@@ -114,12 +114,22 @@ def cases_for(name, spec, rules):
     for p in sorted(spec):
         if not p.startswith('_'):
             out.append(dict(base, **{p: None}))
+    good = lambda x: SAMPLE.get(spec[x].get('type'), 'x') if not spec[x].get('choices') else spec[x]['choices'][0]
     for kind, r in rules:
         if kind == 'mutually_exclusive':
-            out.append(dict(base, **{x: SAMPLE.get(spec[x].get('type'), 'x') if not spec[x].get('choices') else spec[x]['choices'][0] for x in r}))
+            out.append(dict(base, **{x: good(x) for x in r}))
+            out.append(dict(base, **{x: (None if i == 0 else good(x)) for i, x in enumerate(r)}))
         if kind == 'required_if':
             key, val = r[0], r[1]
             out.append(dict(base, **{key: val}))
+            out.append(dict(base, **{key: val}, **{x: None for x in r[2]}))
+        if kind == 'required_one_of':
+            out.append(dict(base, **{x: None for x in r}))
+        if kind == 'required_together':
+            out.append(dict(base, **{r[0]: None}))
+        if kind == 'required_by':
+            out.append(dict(base, **{r[0]: good(r[0])}, **{x: None for x in r[1:]}))
+            out.append(dict(base, **{r[0]: None}))
     return out
 
 
