@@ -185,9 +185,15 @@ def render_reference(case):
             "template_destpath": None,
             "ansible_managed": "Ansible managed",
         })
+    # the template module's search path: basedir and the template's
+    # directory, each with its templates/ first
+    searchpath = [os.getcwd()]
+    if case.path is not None:
+        searchpath.append(os.path.dirname(os.path.abspath(case.path)))
+    searchpath = [q for p in searchpath for q in (os.path.join(p, "templates"), p)]
     templar = Templar(loader=loader, variables=variables)
     templar = templar.copy_with_new_env(environment_class=AnsibleEnvironment,
-                                        searchpath=[os.getcwd()],
+                                        searchpath=searchpath,
                                         available_variables=variables)
     res = templar.do_template(case.text(), preserve_trailing_newlines=True,
                               escape_backslashes=False)
