@@ -42,7 +42,8 @@ int tmpl_err(struct rstate *st, int code, uint32_t off, const char *fmt, ...)
 
 int tmpl_undef_err(struct rstate *st, uint32_t off, const struct ev *e)
 {
-	return tmpl_err(st, KISO_EUNDEFINED, off, "%s", e->undef ? e->undef : "undefined value");
+	return tmpl_err(st, KISO_EUNDEFINED, e->has_uoff ? e->uoff : off, "%s",
+			e->undef ? e->undef : "undefined value");
 }
 
 static void set_undef(struct ev *out, const char *msg)
@@ -317,13 +318,9 @@ static void loop_attr(struct ev *out, struct rstate *st, struct loopvar *lv, con
 		set_val(out, kiso_bool(a, i + 1 == len, np));
 	else if (!strcmp(name, "length"))
 		set_val(out, kiso_int(a, (int64_t)len, np));
-	else if (!strcmp(name, "depth") || !strcmp(name, "depth0")) {
-		int d = 0;
-
-		for (struct loopvar *o = lv; o; o = o->outer)
-			d++;
-		set_val(out, kiso_int(a, name[5] ? d - 1 : d, np));
-	} else if (!strcmp(name, "previtem")) {
+	else if (!strcmp(name, "depth") || !strcmp(name, "depth0"))
+		set_val(out, kiso_int(a, name[5] ? 0 : 1, np)); /* only recursive loops go deeper */
+	else if (!strcmp(name, "previtem")) {
 		if (i == 0)
 			set_undef(out, "there is no previous item");
 		else
@@ -1245,7 +1242,20 @@ static struct kiso_value *const_copy(struct rstate *st, const struct kiso_value 
 	}
 }
 
+static int eval_node(struct ev *out, struct rstate *st, const struct node *n);
+
 int tmpl_eval(struct ev *out, struct rstate *st, const struct node *n)
+{
+	int rc = eval_node(out, st, n);
+
+	if (!rc && out->kind == EV_UNDEF && !out->has_uoff) {
+		out->has_uoff = true;
+		out->uoff = n->off;
+	}
+	return rc;
+}
+
+static int eval_node(struct ev *out, struct rstate *st, const struct node *n)
 {
 	struct ev l, r;
 	struct kiso_value *lv, *rv;

@@ -205,6 +205,8 @@ struct ev {
 	const char *name;
 	void *p;
 	bool soft;              /* EV_UNDEF of 'a if c' without else: prints '' */
+	bool has_uoff;          /* EV_UNDEF: uoff is where it became undefined */
+	uint32_t uoff;
 };
 
 /*
@@ -233,7 +235,6 @@ struct frame {
 struct loopvar {
 	struct kiso_value *items;       /* the list iterated */
 	size_t index0;
-	struct loopvar *outer;
 	struct kiso_value *last_changed;        /* loop.changed() */
 };
 

@@ -136,9 +136,13 @@ static int assign(struct rstate *st, struct frame *f, uint32_t off, const char *
 		return 0;
 	}
 	struct kiso_value *items;
-	int rc = tmpl_iterate(&items, st, off, v);
+	int rc;
 
-	if (rc)
+	if (v->kind == EV_VAL && v->v->type != KISO_LIST && v->v->type != KISO_MAP &&
+	    v->v->type != KISO_STR)
+		return tmpl_err(st, KISO_EFAIL, off, "cannot unpack non-iterable %s",
+				tmpl_type_object(v->v));
+	if ((rc = tmpl_iterate(&items, st, off, v)))
 		return rc;
 	if (items->u.list.len != nnames) {
 		if (items->u.list.len > nnames)
@@ -194,19 +198,8 @@ static int exec_for(struct kiso_buf *out, struct rstate *st, const struct node *
 		items = kept;
 	}
 	struct loopvar *lv = kiso_arena_zalloc(st->a, sizeof(*lv));
-	struct ev outer;
 
 	lv->items = items;
-	/* an enclosing loop, for loop.depth */
-	for (struct frame *f = saved; f; f = f->parent)
-		for (size_t i = 0; i < f->n; i++)
-			if (f->vars[i].val.kind == EV_LOOP && !strcmp(f->vars[i].name, "loop")) {
-				lv->outer = f->vars[i].val.p;
-				goto found;
-			}
-found:
-	outer.kind = EV_LOOP;
-	outer.p = lv;
 	struct frame *f = frame_new(st, saved);
 
 	st->scope = f;
@@ -223,7 +216,6 @@ found:
 		    (rc = tmpl_exec(out, st, n->list, n->n)))
 			goto out;
 	}
-	(void)outer;
 	st->scope = saved;
 	if (items->u.list.len == 0 && n->n2)
 		return tmpl_exec(out, st, n->list2, n->n2);
