@@ -509,12 +509,62 @@ static void hl_push(struct kiso_arena *a, struct hl *l, struct kiso_inv_host *h)
 	l->items[l->len++] = h;
 }
 
-static bool hl_has(const struct hl *l, const struct kiso_inv_host *h)
+/* A set of host pointers (open addressing), for linear-time filtering. */
+struct pset {
+	const void **slots;
+	size_t cap, len;
+};
+
+static size_t ptr_hash(const void *p, size_t cap)
 {
-	for (size_t i = 0; i < l->len; i++)
-		if (l->items[i] == h)
+	uintptr_t x = (uintptr_t)p;
+
+	x ^= x >> 17;
+	x *= 0x9E3779B97F4A7C15ull;
+	return (size_t)(x >> 7) & (cap - 1);
+}
+
+static bool pset_has(const struct pset *s, const void *p)
+{
+	if (!s->cap)
+		return false;
+	for (size_t i = ptr_hash(p, s->cap);; i = (i + 1) & (s->cap - 1)) {
+		if (!s->slots[i])
+			return false;
+		if (s->slots[i] == p)
 			return true;
-	return false;
+	}
+}
+
+/* Adds p; false when it was there already. */
+static bool pset_add(struct kiso_arena *a, struct pset *s, const void *p)
+{
+	size_t i;
+
+	if ((s->len + 1) * 2 > s->cap) {
+		struct pset n = { NULL, s->cap ? s->cap * 2 : 32, 0 };
+
+		n.slots = kiso_arena_zalloc(a, n.cap * sizeof(*n.slots));
+		for (size_t k = 0; k < s->cap; k++)
+			if (s->slots[k])
+				pset_add(a, &n, s->slots[k]);
+		*s = n;
+	}
+	for (i = ptr_hash(p, s->cap); s->slots[i]; i = (i + 1) & (s->cap - 1))
+		if (s->slots[i] == p)
+			return false;
+	s->slots[i] = p;
+	s->len++;
+	return true;
+}
+
+static struct pset pset_of(struct kiso_arena *a, const struct hl *l)
+{
+	struct pset s = { NULL, 0, 0 };
+
+	for (size_t i = 0; i < l->len; i++)
+		pset_add(a, &s, l->items[i]);
+	return s;
 }
 
 struct strs {
@@ -789,6 +839,7 @@ static int evaluate(struct hl *out, struct kiso_arena *a, struct kiso_inventory 
 		    struct strs *pats, struct kiso_error *err)
 {
 	struct strs ordered = { NULL, 0, 0 };
+	struct pset seen = { NULL, 0, 0 };
 	int rc;
 
 	/* order_patterns(): regular ones (or 'all'), then '&', then '!' */
@@ -803,6 +854,10 @@ static int evaluate(struct hl *out, struct kiso_arena *a, struct kiso_inventory 
 		if (pass == 0 && !ordered.len)
 			strs_push(a, &ordered, "all");
 	}
+	/*
+	 * Ansible keeps duplicates until the very end (deduplicate_list());
+	 * keeping 'out' free of them from the start gives the same result.
+	 */
 	out->len = 0;
 	for (size_t i = 0; i < ordered.len; i++) {
 		const char *p = ordered.items[i];
@@ -810,32 +865,30 @@ static int evaluate(struct hl *out, struct kiso_arena *a, struct kiso_inventory 
 		struct hl that = { NULL, 0, 0 };
 
 		if (h) {
-			hl_push(a, out, h);
+			if (pset_add(a, &seen, h))
+				hl_push(a, out, h);
 			continue;
 		}
 		if ((rc = match_one(&that, a, inv, p, err)) < 0)
 			return rc;
 		if (p[0] == '!' || p[0] == '&') {
+			struct pset ts = pset_of(a, &that);
 			size_t k = 0;
 
+			seen = (struct pset){ NULL, 0, 0 };
 			for (size_t j = 0; j < out->len; j++) {
-				bool in = hl_has(&that, out->items[j]);
+				bool in = pset_has(&ts, out->items[j]);
 
-				if ((p[0] == '!') != in)
+				if ((p[0] == '!') != in) {
 					out->items[k++] = out->items[j];
+					pset_add(a, &seen, out->items[j]);
+				}
 			}
 			out->len = k;
 		} else {
-			size_t before = out->len;
-
-			for (size_t j = 0; j < that.len; j++) {
-				bool dup = false;
-
-				for (size_t q = 0; q < before && !dup; q++)
-					dup = strcmp(out->items[q]->name, that.items[j]->name) == 0;
-				if (!dup)
+			for (size_t j = 0; j < that.len; j++)
+				if (pset_add(a, &seen, that.items[j]))
 					hl_push(a, out, that.items[j]);
-			}
 		}
 	}
 	return 0;
@@ -894,21 +947,20 @@ int kiso_inventory_match(struct kiso_inv_hostlist *out, struct kiso_arena *a,
 	if (limit) {
 		struct strs lp = { NULL, 0, 0 };
 		struct hl sub = { NULL, 0, 0 };
+		struct pset subset;
 		size_t k = 0;
 
 		if ((rc = limit_patterns(&lp, a, limit, err)) < 0)
 			return rc;
 		if ((rc = evaluate(&sub, a, inv, &lp, err)) < 0)
 			return rc;
+		subset = pset_of(a, &sub);
 		for (size_t i = 0; i < hosts.len; i++)
-			if (hl_has(&sub, hosts.items[i]))
+			if (pset_has(&subset, hosts.items[i]))
 				hosts.items[k++] = hosts.items[i];
 		hosts.len = k;
 	}
-	/* deduplicate_list() */
-	for (size_t i = 0; i < hosts.len; i++)
-		if (!hl_has(&res, hosts.items[i]))
-			hl_push(a, &res, hosts.items[i]);
+	res = hosts;
 	if (!had_local && inv->localhost && (rc = kiso_inv_load_layers(inv, err)) < 0)
 		return rc;
 	out->items = res.items;

@@ -121,18 +121,30 @@ void kiso_inventory_free(struct kiso_inventory *inv);
 
 /*
  * Loads one -i source and adds it to inv (call once per -i, in order):
- *  - a directory: every file in it, sorted by name, except those Ansible
- *    ignores (names starting with '.', ending in '~', and the
- *    INVENTORY_IGNORE_EXTS: .orig .ini .cfg .retry .pyc .pyo; the
- *    directories group_vars/ and host_vars/ and other subdirectories are
- *    walked as sources too, as Ansible does), plus its vars layer;
- *  - a file: YAML when its name ends in .yml, .yaml or .json, or when INI
- *    parsing fails and the text parses as a YAML inventory; INI otherwise;
- *    plus the vars layer of its directory;
- *  - a string with a comma that is not a path ("a,b,c" or "host,"): the
- *    comma-separated host names, as Ansible's host_list plugin.
- * Returns 0, KISO_ENOTFOUND when the path does not exist, KISO_ESYNTAX on a
- * parse error, or another negative code; err says where and why.
+ *  - a directory: every entry in it, sorted by name, except those Ansible
+ *    ignores (names starting with '.', group_vars, host_vars, vars_plugins,
+ *    and names ending in ~ .orig .ini .cfg .retry .pyc .pyo .swp .bak .rpm
+ *    .md .txt .rst); subdirectories are walked the same way; plus the vars
+ *    layer of the directory itself;
+ *  - a file: as Ansible's plugins try it: YAML first when the name has no
+ *    extension or ends in .yml/.yaml/.json (a YAML inventory is a mapping
+ *    of groups), then INI; plus the vars layer of the file's directory.
+ *    When both fail, the YAML error is reported for a .yml/.yaml/.json
+ *    name or a text that loaded as a mapping, the INI error otherwise.
+ *    .toml files are refused; executable files are read as static files
+ *    (Ansible would run them as inventory scripts);
+ *  - a string with a comma that is not a path ("a,b:2222,c" or "host,"):
+ *    the host names, as Ansible's host_list plugin (no ranges).
+ * Unlike ansible-inventory, which warns and goes on, any source that
+ * cannot be parsed is an error.
+ *
+ * After each call the inventory is reconciled (see above) so that it can
+ * be used at once; the result after several calls is the one Ansible gets
+ * with a single reconciliation after its last source.
+ *
+ * Returns 0, KISO_ENOTFOUND when the path does not exist, KISO_ESYNTAX or
+ * KISO_EINVALID on a parse error, or another negative code; err says where
+ * and why.
  */
 int kiso_inventory_load(struct kiso_inventory *inv, const char *source, struct kiso_error *err);
 
