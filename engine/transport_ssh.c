@@ -86,6 +86,11 @@ struct ssh {
 	int sock;
 	pthread_mutex_t lock;
 	bool dead;              /* the session failed: the host is unreachable */
+	/* channels of timed-out commands whose close the server has not
+	 * confirmed yet: freed when it has (libssh2_channel_free says EAGAIN
+	 * until then), at the latest by ssh_close() */
+	LIBSSH2_CHANNEL **zombies;
+	size_t n_zombies;
 	char *user;
 	/* as a jump host */
 	struct tunnel *tunnels; /* under lock */
@@ -257,16 +262,18 @@ static int wait_io(struct ssh *h, int dirs, int64_t deadline)
 /* ------------------------------------------------------------------ */
 /* The pump: a jump session's tunnels                                   */
 
+static void add_zombie(struct ssh *h, LIBSSH2_CHANNEL *ch);
+
 static void tunnel_free_locked(struct ssh *jh, struct tunnel *t)
 {
 	if (t->ch) {
 		libssh2_channel_close(t->ch);
-		libssh2_channel_free(t->ch);
+		if (libssh2_channel_free(t->ch) == LIBSSH2_ERROR_EAGAIN)
+			add_zombie(jh, t->ch);
 	}
 	if (t->fd >= 0)
 		close(t->fd);
 	free(t);
-	(void)jh;
 }
 
 /* One pass over every tunnel, libssh2 side (under the lock). */
@@ -689,6 +696,34 @@ fail:
 	}
 }
 
+/*
+ * libssh2 1.10's libssh2_session_method_pref() removes the names it does
+ * not support with an overlapping memcpy (ASan reports it): hand it only
+ * names from libssh2_session_supported_algs().
+ */
+static void set_hostkey_prefs(LIBSSH2_SESSION *s, const char *prefs)
+{
+	const char **algs = NULL;
+	int n = libssh2_session_supported_algs(s, LIBSSH2_METHOD_HOSTKEY, &algs);
+	struct kiso_buf b = KISO_BUF_INIT;
+	char *copy = kiso_xstrdup(prefs), *save = NULL;
+
+	for (char *m = strtok_r(copy, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
+		for (int i = 0; i < n; i++) {
+			if (strcmp(algs[i], m) == 0) {
+				kiso_buf_printf(&b, "%s%s", b.len ? "," : "", m);
+				break;
+			}
+		}
+	}
+	if (b.len)
+		libssh2_session_method_pref(s, LIBSSH2_METHOD_HOSTKEY, kiso_buf_cstr(&b));
+	if (n > 0)
+		libssh2_free(s, algs);
+	kiso_buf_release(&b);
+	free(copy);
+}
+
 static void ssh_close(struct kiso_conn *c);
 
 static int ssh_open(struct kiso_conn *c)
@@ -727,7 +762,7 @@ static int ssh_open(struct kiso_conn *c)
 	}
 	libssh2_session_set_blocking(h->s, 0);
 	prefs = kiso_known_hosts_prefs(c, h->s, host, port);
-	libssh2_session_method_pref(h->s, LIBSSH2_METHOD_HOSTKEY, prefs);
+	set_hostkey_prefs(h->s, prefs);
 	free(prefs);
 	SSH_INT(h, deadline, rc, libssh2_session_handshake(h->s, h->sock));
 	if (rc != 0) {
@@ -797,6 +832,13 @@ static void ssh_close(struct kiso_conn *c)
 		pthread_join(h->pump, NULL);
 		h->pump_running = false;
 	}
+	if (h->s) {
+		/* the goodbye runs in blocking mode, each call bounded by the
+		 * session timeout, so that libssh2 can free every channel (its
+		 * session_free says EAGAIN, and leaks, while one is not closed) */
+		libssh2_session_set_timeout(h->s, h->dead ? 1 : 2000);
+		libssh2_session_set_blocking(h->s, 1);
+	}
 	while (h->tunnels) {
 		struct tunnel *t = h->tunnels;
 		h->tunnels = t->next;
@@ -804,19 +846,15 @@ static void ssh_close(struct kiso_conn *c)
 	}
 	h->n_tunnels = 0;
 	if (h->s) {
-		/* a short, best-effort goodbye; blocking mode bounds nothing, so
-		 * stay non-blocking and give up after a few tries */
-		if (h->sftp) {
-			for (int i = 0; i < 20 && libssh2_sftp_shutdown(h->sftp) == LIBSSH2_ERROR_EAGAIN; i++)
-				wait_io(h, libssh2_session_block_directions(h->s), now_ms() + 50);
-		}
-		if (!h->dead) {
-			for (int i = 0; i < 5 && libssh2_session_disconnect(h->s, "bye") ==
-			     LIBSSH2_ERROR_EAGAIN; i++)
-				wait_io(h, LIBSSH2_SESSION_BLOCK_OUTBOUND, now_ms() + 50);
-		}
+		if (h->sftp)
+			libssh2_sftp_shutdown(h->sftp);
+		for (size_t i = 0; i < h->n_zombies; i++)
+			libssh2_channel_free(h->zombies[i]);
+		if (!h->dead)
+			libssh2_session_disconnect(h->s, "bye");
 		libssh2_session_free(h->s);
 	}
+	free(h->zombies);
 	if (h->sock >= 0)
 		close(h->sock);
 	if (h->wake[0] >= 0)
@@ -832,6 +870,24 @@ static void ssh_close(struct kiso_conn *c)
 
 /* ------------------------------------------------------------------ */
 /* exec                                                                 */
+
+/* Frees the zombie channels whose close has arrived (call under lock). */
+static void reap_zombies(struct ssh *h)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < h->n_zombies; i++) {
+		if (libssh2_channel_free(h->zombies[i]) == LIBSSH2_ERROR_EAGAIN)
+			h->zombies[k++] = h->zombies[i];
+	}
+	h->n_zombies = k;
+}
+
+static void add_zombie(struct ssh *h, LIBSSH2_CHANNEL *ch)
+{
+	h->zombies = kiso_xrealloc(h->zombies, (h->n_zombies + 1) * sizeof(*h->zombies));
+	h->zombies[h->n_zombies++] = ch;
+}
 
 static int sig_number(const char *name)
 {
@@ -876,6 +932,11 @@ static int ssh_exec(struct kiso_conn *c, const struct kiso_exec_req *req,
 		kiso_buf_puts(&cmd, req->cmd);
 	data_ok = !become || !bf.password;
 	c->n_exec++;
+	if (h->n_zombies) {
+		lock(h);
+		reap_zombies(h);
+		unlock(h);
+	}
 
 	SSH_PTR(h, deadline, ch, err,
 		libssh2_channel_open_ex(h->s, "session", sizeof("session") - 1,
@@ -1026,13 +1087,11 @@ fail:
 		rc = ssh_fail(c, err, "run a command", NULL);
 close:
 	if (ch) {
-		/* give the close a moment; a dead or slow session is not waited for */
-		int64_t dl = now_ms() + 200;
-		int r;
-		SSH_INT(h, dl, r, libssh2_channel_close(ch));
-		(void)r;
+		/* the command may still run: its close is not waited for here */
 		lock(h);
-		libssh2_channel_free(ch);
+		libssh2_channel_close(ch);
+		if (libssh2_channel_free(ch) == LIBSSH2_ERROR_EAGAIN)
+			add_zombie(h, ch);
 		unlock(h);
 	}
 out:
