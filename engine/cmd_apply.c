@@ -26,7 +26,7 @@
 #include "lint.h"
 #include "playbook.h"
 #include "template.h"
-#include "yaml.h"
+#include "vars.h"
 
 struct apply_opts {
 	char **inv;
@@ -39,39 +39,6 @@ struct apply_opts {
 	struct kiso_value *extra;      /* map */
 	bool syntax, list_tasks, list_hosts, list_tags;
 };
-
-/* -e: @file, JSON/YAML text, or k=v pairs (Ansible's load_extra_vars). */
-static int add_extra_vars(struct kiso_arena *a, struct kiso_value *into, const char *arg)
-{
-	struct kiso_error err = KISO_ERROR_INIT;
-	struct kiso_value *v = NULL;
-
-	if (arg[0] == '@') {
-		if (kiso_yaml_load_file(&v, a, arg + 1, &err) < 0) {
-			kiso_error_print(stderr, &err);
-			return -1;
-		}
-	} else if (arg[0] == '{' || arg[0] == '[') {
-		if (kiso_yaml_load(&v, a, arg, strlen(arg), "<extra vars>", &err) < 0) {
-			kiso_error_print(stderr, &err);
-			return -1;
-		}
-	} else {
-		if (kiso_task_parse_kv(&v, a, arg, KISO_POS_NONE, false, &err) < 0) {
-			kiso_error_print(stderr, &err);
-			return -1;
-		}
-	}
-	if (v->type == KISO_NULL)
-		return 0;
-	if (v->type != KISO_MAP) {
-		kiso_cli_error("invalid extra vars data supplied: '%s' is not a mapping", arg);
-		return -1;
-	}
-	for (size_t i = 0; i < v->u.map.len; i++)
-		kiso_map_setv(a, into, v->u.map.items[i].key, v->u.map.items[i].val);
-	return 0;
-}
 
 static void add_tags(struct kiso_arena *a, struct kiso_value *list, const char *arg)
 {
@@ -110,45 +77,66 @@ static int xv_lookup(void *data, const char *name, struct kiso_value **out,
 	return 0;
 }
 
-/* play.hosts as Ansible sees it after templating with the extra vars. */
+/*
+ * play.hosts as Ansible sees it after templating (with the extra vars
+ * only: kiso does not template play vars here). On an error (an
+ * undefined variable) err says where.
+ */
 static int play_hosts(struct kiso_value **out, struct kiso_arena *a, const struct kiso_play *p,
-		      const struct kiso_value *extra)
+		      const struct kiso_value *extra, struct kiso_error *err)
 {
 	struct kiso_value *h = p->hosts;
-	struct kiso_error err = KISO_ERROR_INIT;
 
 	*out = kiso_list_new(a, p->pos);
 	if (!h)
 		return 0;
-	if (h->type == KISO_STR && kiso_tmpl_has_template(h->u.s.ptr, h->u.s.len)) {
+	if (h->type == KISO_STR || h->type == KISO_LIST) {
 		struct xv_ctx x = { extra };
 		struct kiso_tmpl_ctx ctx = { 0 };
 		struct kiso_value *r = NULL;
+		int rc;
 
 		ctx.lookup = xv_lookup;
 		ctx.data = &x;
 		ctx.arena = a;
-		if (kiso_tmpl_render_value(&r, &ctx, h, &err) < 0) {
-			kiso_error_print(stderr, &err);
-			return -1;
-		}
-		h = r;
-	} else if (h->type == KISO_LIST) {
-		struct xv_ctx x = { extra };
-		struct kiso_tmpl_ctx ctx = { 0 };
-		struct kiso_value *r = NULL;
-
-		ctx.lookup = xv_lookup;
-		ctx.data = &x;
-		ctx.arena = a;
-		if (kiso_tmpl_render_value(&r, &ctx, h, &err) < 0) {
-			kiso_error_print(stderr, &err);
-			return -1;
-		}
+		rc = kiso_tmpl_render_value(&r, &ctx, h, err);
+		if (rc < 0)
+			return rc;
 		h = r;
 	}
 	kiso_play_hosts_split(a, *out, h);
 	return 0;
+}
+
+/*
+ * The play's name as Ansible lists it: templated (kept as written when
+ * that fails), or the host patterns when there is none.
+ */
+static const char *play_name(struct kiso_arena *a, const struct kiso_play *p,
+			     const struct kiso_value *extra, const char *patterns)
+{
+	const struct kiso_value *n = kiso_map_get(p->kw, "name");
+	struct kiso_error err = KISO_ERROR_INIT;
+	struct kiso_value *r = NULL;
+	struct kiso_buf b = KISO_BUF_INIT;
+	const char *s;
+
+	if (!n || n->type == KISO_NULL)
+		return patterns;
+	if (n->type == KISO_STR && kiso_tmpl_has_template(n->u.s.ptr, n->u.s.len)) {
+		struct xv_ctx x = { extra };
+		struct kiso_tmpl_ctx ctx = { 0 };
+
+		ctx.lookup = xv_lookup;
+		ctx.data = &x;
+		ctx.arena = a;
+		if (kiso_tmpl_render_value(&r, &ctx, n, &err) == 0)
+			n = r;
+	}
+	kiso_value_str(&b, n);
+	s = kiso_arena_strdup(a, kiso_buf_cstr(&b));
+	kiso_buf_release(&b);
+	return s;
 }
 
 /* ----------------------------------------------------------------- tags */
@@ -285,14 +273,11 @@ static void list_role(struct lister *ls, const struct kiso_role *r)
 }
 
 static void list_play(struct lister *ls, struct kiso_inventory *inv,
-		      const struct kiso_play *p, int idx)
+		      const struct kiso_play *p, struct kiso_value *hosts, int idx)
 {
-	struct kiso_value *hosts;
 	struct kiso_buf msg = KISO_BUF_INIT;
 	struct kiso_buf pat = KISO_BUF_INIT;
 
-	if (play_hosts(&hosts, ls->a, p, ls->o->extra) < 0)
-		hosts = kiso_list_new(ls->a, p->pos);
 	for (size_t i = 0; i < hosts->u.list.len; i++)
 		kiso_buf_printf(&pat, "%s%s", i ? "," : "", hosts->u.list.items[i]->u.s.ptr);
 
@@ -313,7 +298,7 @@ static void list_play(struct lister *ls, struct kiso_inventory *inv,
 	ls->all_tags = kiso_list_new(ls->a, p->pos);
 
 	kiso_buf_printf(&msg, "\n  play #%d (%s): %s", idx, kiso_buf_cstr(&pat),
-			p->name ? p->name : kiso_buf_cstr(&pat));
+			play_name(ls->a, p, ls->o->extra, kiso_buf_cstr(&pat)));
 	kiso_buf_puts(&msg, "\tTAGS: [");
 	for (size_t i = 0; i < ls->play_tags->u.list.len; i++)
 		kiso_buf_printf(&msg, "%s%s", i ? "," : "", ls->play_tags->u.list.items[i]->u.s.ptr);
@@ -420,7 +405,6 @@ int kiso_cmd_apply(int argc, char **argv)
 	o.roles = kiso_xcalloc((size_t)argc + 1, sizeof(*o.roles));
 	o.only_tags = kiso_list_new(a, KISO_POS_NONE);
 	o.skip_tags = kiso_list_new(a, KISO_POS_NONE);
-	o.extra = kiso_map_new(a, KISO_POS_NONE);
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "i:l:t:e:CDf:vh", longopts, NULL)) != -1) {
@@ -429,12 +413,15 @@ int kiso_cmd_apply(int argc, char **argv)
 		case 'l': o.limit = optarg; break;
 		case 't': add_tags(a, o.only_tags, optarg); break;
 		case O_SKIP: add_tags(a, o.skip_tags, optarg); break;
-		case 'e':
-			if (add_extra_vars(a, o.extra, optarg) < 0) {
+		case 'e': {
+			struct kiso_error err = KISO_ERROR_INIT;
+			if (kiso_extravars_add(&o.extra, a, optarg, &err) < 0) {
+				kiso_error_print(stderr, &err);
 				rc = KISO_EXIT_ERROR;
 				goto out;
 			}
 			break;
+		}
 		case O_ROLES: o.roles[o.nroles++] = optarg; break;
 		case O_SYNTAX: o.syntax = true; break;
 		case O_LTASKS: o.list_tasks = true; break;
@@ -499,10 +486,26 @@ int kiso_cmd_apply(int argc, char **argv)
 
 	for (size_t i = 0; i < npb; i++) {
 		struct lister ls = { a, &o, KISO_BUF_INIT, NULL, NULL };
+		struct kiso_value **hosts = kiso_arena_zalloc(a, (pbs[i]->nplays + 1) * sizeof(*hosts));
 
+		/* like ansible-playbook, a bad 'hosts' stops before any output */
+		for (size_t j = 0; j < pbs[i]->nplays; j++) {
+			struct kiso_error err = KISO_ERROR_INIT;
+			if (play_hosts(&hosts[j], a, pbs[i]->plays[j], o.extra, &err) < 0) {
+				char pos[64] = "";
+				const char *f = err.pos.file ? err.pos.file : pbs[i]->plays[j]->file;
+				int line = err.pos.file ? err.pos.line : pbs[i]->plays[j]->pos.line;
+				int col = err.pos.file ? err.pos.col : pbs[i]->plays[j]->pos.col;
+				snprintf(pos, sizeof(pos), ":%d:%d", line, col);
+				fprintf(stderr, "%s%s: the field 'hosts' has an invalid value: %s\n", f, pos,
+					err.msg);
+				rc = KISO_EXIT_PARSE;
+				goto out;
+			}
+		}
 		printf("\nplaybook: %s\n", argv[optind + (int)i]);
 		for (size_t j = 0; j < pbs[i]->nplays; j++)
-			list_play(&ls, inv, pbs[i]->plays[j], (int)j + 1);
+			list_play(&ls, inv, pbs[i]->plays[j], hosts[j], (int)j + 1);
 		kiso_buf_release(&ls.out);
 	}
 out:
