@@ -1388,12 +1388,19 @@ static int ssh_write_atomic(struct kiso_conn *c, const char *path, const void *d
 			a.uid = uid;
 		if (o->group)
 			a.gid = gid;
+		/* without set-id bits the order does not matter: one request */
+		if (!(mode & 06000)) {
+			a.flags |= LIBSSH2_SFTP_ATTR_PERMISSIONS;
+			a.permissions = mode;
+		}
 		c->n_sftp++;
 		SSH_INT(h, deadline, rc, libssh2_sftp_fstat_ex(fh, &a, 1));
 		if (rc != 0) {
 			rc = sftp_fail(c, rc, "set the owner of", path);
 			goto fail;
 		}
+		if (!(mode & 06000))
+			goto mode_set;
 	}
 	memset(&a, 0, sizeof(a));
 	a.flags = LIBSSH2_SFTP_ATTR_PERMISSIONS;
@@ -1404,6 +1411,7 @@ static int ssh_write_atomic(struct kiso_conn *c, const char *path, const void *d
 		rc = sftp_fail(c, rc, "chmod", path);
 		goto fail;
 	}
+mode_set:
 	c->n_sftp++;
 	SSH_INT(h, deadline, rc, libssh2_sftp_fsync(fh));
 	if (rc != 0) {
