@@ -51,7 +51,7 @@ CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka)
 endif
 
-KISO_CFLAGS = -std=c17 $(WARN) $(OPT) -Iengine -I. $(PKG_CFLAGS) $(CFLAGS)
+KISO_CFLAGS = -std=c17 $(WARN) $(OPT) -iquote engine -iquote . $(PKG_CFLAGS) $(CFLAGS)
 KISO_LIBS = $(PKG_LIBS) -lpthread -lm
 
 ENGINE_SRC := $(filter-out engine/main.c,$(wildcard engine/*.c engine/*/*.c)) $(wildcard modules/*.c)
@@ -83,7 +83,7 @@ $(B)/%.o: %.c
 
 $(B)/tests/unit/%: tests/unit/%.c $(UNIT_SUPPORT) $(B)/libkiso.a
 	@mkdir -p $(@D)
-	$(CC) $(KISO_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit/support -o $@ $< $(UNIT_SUPPORT) \
+	$(CC) $(KISO_CFLAGS) $(CMOCKA_CFLAGS) -iquote tests/unit/support -o $@ $< $(UNIT_SUPPORT) \
 		$(B)/libkiso.a $(CMOCKA_LIBS) $(KISO_LIBS) $(SANLD) $(LDFLAGS)
 
 -include $(ENGINE_OBJ:.o=.d) $(B)/engine/main.d

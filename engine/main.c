@@ -8,7 +8,6 @@
 #include "cli.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
-#define KISO_WANT_LIBYAML /* libyaml's yaml.h, not engine/yaml.h */
 #include <git2.h>
 #include <libssh2.h>
 #include <pcre2.h>

@@ -706,6 +706,17 @@ static void json_key(struct kiso_buf *b, const struct kiso_value *k, bool ascii)
 	case KISO_BOOL:
 		kiso_buf_puts(b, k->u.b ? "\"true\"" : "\"false\"");
 		return;
+	case KISO_FLOAT:
+		/* Python's json writes float keys as it writes float values */
+		kiso_buf_putc(b, '"');
+		if (isnan(k->u.f))
+			kiso_buf_puts(b, "NaN");
+		else if (isinf(k->u.f))
+			kiso_buf_puts(b, k->u.f < 0 ? "-Infinity" : "Infinity");
+		else
+			kiso_float_repr(b, k->u.f);
+		kiso_buf_putc(b, '"');
+		return;
 	default:
 		kiso_value_repr(&tmp, k);
 		json_str(b, kiso_buf_cstr(&tmp), tmp.len, ascii);

@@ -22,8 +22,7 @@
  */
 #include "kiso_common.h"
 
-/* libyaml's header first: see the note at the top of engine/yaml.h */
-#define KISO_WANT_LIBYAML
+/* libyaml's own header: the build uses -iquote for kiso's headers */
 #include <yaml.h>
 #include "yaml.h"
 

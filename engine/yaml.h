@@ -43,16 +43,6 @@
  * (billion laughs fail cleanly), and nest at most KISO_YAML_MAX_DEPTH
  * levels, aliases expanded (so recursive consumers are safe).
  */
-/*
- * The Makefile's -Iengine makes <yaml.h> name this file. A file that wants
- * libyaml's own header defines KISO_WANT_LIBYAML and includes <yaml.h>;
- * found through -Iengine, this passes the request on to the next
- * directory of the search path (GCC and clang's #include_next).
- */
-#if defined(KISO_WANT_LIBYAML) && !defined(YAML_H)
-#include_next <yaml.h>
-#endif
-
 #ifndef KISO_YAML_H
 #define KISO_YAML_H
 

@@ -3,7 +3,7 @@
 # that forgets an include of its own fails here, not in some later user.
 set -u
 cd "$(dirname "$0")/../.."
-cflags="-std=c17 -Wall -Wextra -Werror -Iengine -I. $(pkg-config --cflags yaml-0.1 libssh2 libgit2 libpcre2-8 libcrypto 2>/dev/null)"
+cflags="-std=c17 -Wall -Wextra -Werror -iquote engine -iquote . $(pkg-config --cflags yaml-0.1 libssh2 libgit2 libpcre2-8 libcrypto 2>/dev/null)"
 n=0
 fail=0
 tmp=$(mktemp -d)
