@@ -459,17 +459,29 @@ static int f_round(struct kiso_value **out, struct kiso_tmpl_call *c)
 			if (prec < 0) {
 				int64_t m = 1, q, r;
 
-				for (int64_t k = 0; k < -prec && m < INT64_MAX / 10; k++)
+				bool big = false;
+
+				for (int64_t k = 0; k < -prec; k++) {
+					if (m > INT64_MAX / 10) {
+						big = true;     /* 10**-prec > any int64 */
+						break;
+					}
 					m *= 10;
-				q = i / m;
-				r = i % m;
-				if (r < 0) {
-					r += m;
-					q--;
 				}
-				if (2 * r > m || (2 * r == m && (q & 1)))
-					q++;
-				i = q * m;
+				if (big) {
+					i = 0;
+				} else {
+					q = i / m;
+					r = i % m;
+					if (r < 0) {
+						r += m;
+						q--;
+					}
+					if (r > m - r || (r == m - r && (q & 1)))
+						q++;
+					if (__builtin_mul_overflow(q, m, &i))
+						return kiso_ferr(c, "integer overflow in round()");
+				}
 			}
 			*out = kiso_int(c->arena, i, c->pos);
 			return 0;

@@ -614,6 +614,8 @@ static int f_batch(struct kiso_value **out, struct kiso_tmpl_call *c)
 		return rc;
 	if (count <= 0)
 		return kiso_ferr(c, "math domain error: linecount must be positive");
+	if (count > 10000000)
+		return kiso_ferr(c, "linecount %lld is too large", (long long)count);
 	if ((rc = kiso_fiter(&l, c, c->input)) < 0)
 		return rc;
 	res = new_list(c);

@@ -336,7 +336,7 @@ static int f_truncate(struct kiso_value **out, struct kiso_tmpl_call *c)
 		return kiso_ferr(c, "expected leeway >= 0, got %lld", (long long)leeway);
 	s = kiso_fstr(c, c->input, &n);
 	len = kiso_utf8_count(s, n);
-	if ((int64_t)len <= length + leeway) {
+	if ((int64_t)len - leeway <= length) {
 		*out = c->input->type == KISO_STR ? c->input : kiso_fnewstr(c, s, n);
 		return 0;
 	}
@@ -706,6 +706,8 @@ static int py_format(struct kiso_buf *b, struct kiso_tmpl_call *c, const char *f
 			if (args[next]->type != KISO_INT)
 				return kiso_ftypeerr(c, "* wants int");
 			w = args[next++]->u.i;
+			if (w < -100000 || w > 100000)
+				return kiso_ferr(c, "width too big");
 			if (w < 0) {
 				sp.left = true;
 				w = -w;
@@ -713,7 +715,8 @@ static int py_format(struct kiso_buf *b, struct kiso_tmpl_call *c, const char *f
 			sp.width = w;
 		} else {
 			for (; i < n && f[i] >= '0' && f[i] <= '9'; i++)
-				sp.width = (sp.width < 0 ? 0 : sp.width) * 10 + (f[i] - '0');
+				if (sp.width <= 1000000)
+					sp.width = (sp.width < 0 ? 0 : sp.width) * 10 + (f[i] - '0');
 		}
 		if (i < n && f[i] == '.') {
 			i++;
@@ -725,9 +728,12 @@ static int py_format(struct kiso_buf *b, struct kiso_tmpl_call *c, const char *f
 				if (args[next]->type != KISO_INT)
 					return kiso_ftypeerr(c, "* wants int");
 				sp.prec = args[next++]->u.i;
+				if (sp.prec < 0)
+					sp.prec = 0;
 			} else {
 				for (; i < n && f[i] >= '0' && f[i] <= '9'; i++)
-					sp.prec = sp.prec * 10 + (f[i] - '0');
+					if (sp.prec <= 1000000)
+						sp.prec = sp.prec * 10 + (f[i] - '0');
 			}
 		}
 		if (sp.width > 100000 || sp.prec > 100000)
