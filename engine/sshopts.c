@@ -14,6 +14,21 @@
 #include <errno.h>
 #include <strings.h>
 
+int kiso_conn_kind_parse(enum kiso_conn_kind *out, const char *s, struct kiso_error *err)
+{
+	if (!s || !strcmp(s, "ssh") || !strcmp(s, "smart") || !strcmp(s, "paramiko") ||
+	    !strcmp(s, "ansible.builtin.ssh") || !strcmp(s, "ansible.builtin.paramiko_ssh")) {
+		*out = KISO_CONN_SSH;
+		return 0;
+	}
+	if (!strcmp(s, "local") || !strcmp(s, "ansible.builtin.local")) {
+		*out = KISO_CONN_LOCAL;
+		return 0;
+	}
+	return kiso_error_set(err, KISO_EINVALID, KISO_POS_NONE,
+			      "unsupported connection type '%s'", s);
+}
+
 void kiso_sshopts_free_words(char **words)
 {
 	if (!words)

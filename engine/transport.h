@@ -55,6 +55,16 @@
  * user's home for SSH, to the current directory for local). Strings are
  * bytes; nothing is quoted by the caller: the transport quotes what it puts
  * on a command line.
+ *
+ * Cost over SSH (round trips measured through a 20 ms delay line, see
+ * transport_ssh.c): session setup ~12, first file primitive +4 (starts
+ * SFTP), stat 1 (+1 for a symlink's target), chmod/chown by id 2, rename
+ * to a new name 1, mkdir 2, read 3-4, exec 3 plus the remote shell's
+ * start, write_atomic ~10 for an existing file (SFTP upload, then one
+ * `mv` command), ~9 for a new one. Operations that SFTP v3 cannot do
+ * correctly run as one command instead: rename over an existing file,
+ * chown by name or of a symlink itself, symlink, and every file primitive
+ * under become.
  */
 #ifndef KISO_TRANSPORT_H
 #define KISO_TRANSPORT_H
@@ -149,6 +159,16 @@ struct kiso_conn_opts {
 	int connect_timeout_ms;         /* 0: KISO_CONNECT_TIMEOUT_MS */
 	int command_timeout_ms;         /* default per command; 0: none */
 };
+
+/*
+ * ansible_connection to a kind: "ssh", "smart" and "paramiko" are SSH,
+ * "local" is local; anything else (docker, winrm, ...) is KISO_EINVALID
+ * with err set ("unsupported connection type 'docker'"). The inventory's
+ * implicit localhost (a host named localhost/127.0.0.1 without
+ * ansible_connection, as ansible treats it) is the runner's call: set
+ * KISO_CONN_LOCAL for it.
+ */
+int kiso_conn_kind_parse(enum kiso_conn_kind *out, const char *s, struct kiso_error *err);
 
 /* Zeroes o (kind ssh, no strings, default timeouts). */
 void kiso_conn_opts_init(struct kiso_conn_opts *o);
@@ -392,10 +412,13 @@ void kiso_conn_set_become(struct kiso_conn *c, const struct kiso_become *b);
  * exit status into out (initialise it with KISO_EXEC_RESULT_INIT; it is
  * overwritten, release it after). A non-zero exit status is NOT an error:
  * the call returns 0. Errors: KISO_ETIMEOUT (the command ran longer than
- * its timeout: its channel is closed; on SSH a command that ignores the
- * closed pipes may keep running on the host), KISO_EUNREACHABLE (the
- * session died), KISO_EFAIL (the sudo password was refused: "incorrect
- * sudo password for 'h1'").
+ * its timeout: locally its process group is killed; over SSH its channel
+ * is closed, which a command that does not read or write may outlive:
+ * libssh2 1.10 cannot send a signal), KISO_EUNREACHABLE (the session
+ * died), KISO_EFAIL (the sudo password was refused: "incorrect sudo
+ * password for 'h1'"). Under become, sudo's own failure (no password
+ * given where one is needed, user not in sudoers) is an exit status and
+ * sudo's message in out->err, like any command's.
  */
 int kiso_transport_exec(struct kiso_conn *c, const struct kiso_exec_req *req,
 			struct kiso_exec_result *out);
@@ -422,10 +445,14 @@ int kiso_transport_read(struct kiso_conn *c, const char *path, size_t max,
 
 /*
  * Replaces path with data atomically: a temp file in the same directory
- * (".NAME.kiso-XXXXXX"), written, owner/mode set, fsync'd, then renamed over
- * path, so readers see the old or the new file, never a part. o may be NULL
- * (KISO_WRITE_OPTS_INIT). On failure the temp file is removed and path is
- * untouched. KISO_ENOTFOUND when the directory does not exist.
+ * (".NAME.kiso-XXXXXX", created O_EXCL mode 0600), written, owner then mode
+ * set (chown(2) clears set-id bits), fsync'd, then renamed over path
+ * (rename(2)), so readers see the old or the new file, never a part, and
+ * the new inode has the right owner/mode before anyone can open it. o may
+ * be NULL (KISO_WRITE_OPTS_INIT). On failure the temp file is removed and
+ * path is untouched. Errors: KISO_ENOTFOUND when the directory does not
+ * exist; KISO_EFAIL when path is a directory, or the owner cannot be kept
+ * (a login user that may not chown to it).
  */
 int kiso_transport_write_atomic(struct kiso_conn *c, const char *path, const void *data,
 				size_t len, const struct kiso_write_opts *o);

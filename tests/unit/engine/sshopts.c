@@ -193,6 +193,21 @@ static void test_engine_sshopts__jump_options_inherit(void **state)
 	kiso_conn_opts_release(&o);
 }
 
+static void test_engine_sshopts__connection_kinds(void **state)
+{
+	struct kiso_error err = KISO_ERROR_INIT;
+	enum kiso_conn_kind k = KISO_CONN_LOCAL;
+
+	assert_int_equal(kiso_conn_kind_parse(&k, "ssh", &err), 0);
+	assert_int_equal(k, KISO_CONN_SSH);
+	assert_int_equal(kiso_conn_kind_parse(&k, "local", &err), 0);
+	assert_int_equal(k, KISO_CONN_LOCAL);
+	assert_int_equal(kiso_conn_kind_parse(&k, "smart", &err), 0);
+	assert_int_equal(k, KISO_CONN_SSH);
+	assert_int_equal(kiso_conn_kind_parse(&k, "docker", &err), KISO_EINVALID);
+	assert_string_equal(err.msg, "unsupported connection type 'docker'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +218,7 @@ int main(void)
 		cmocka_unit_test(test_engine_sshopts__identities_and_known_hosts_accumulate),
 		cmocka_unit_test(test_engine_sshopts__errors),
 		cmocka_unit_test(test_engine_sshopts__jump_options_inherit),
+		cmocka_unit_test(test_engine_sshopts__connection_kinds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
