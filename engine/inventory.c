@@ -51,7 +51,8 @@ struct table {
 };
 
 struct vdir {                    /* one directory holding group_vars/ host_vars/ */
-	const char *dir;
+	const char *dir;                /* absolute, normalised: the identity */
+	const char *shown;              /* as the user named it: for file names */
 	struct kiso_value *gcache;
 	struct kiso_value *hcache;
 };
@@ -219,6 +220,16 @@ static char *dir_name(struct kiso_arena *a, const char *path)
 	if (slash == path)
 		return kiso_arena_strdup(a, "/");
 	return kiso_arena_strndup(a, path, (size_t)(slash - path));
+}
+
+/* path without trailing slashes ("/" stays) */
+static char *trim_slashes(struct kiso_arena *a, const char *path)
+{
+	size_t n = strlen(path);
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	return kiso_arena_strndup(a, path, n);
 }
 
 static bool is_dir(const char *path)
@@ -573,7 +584,7 @@ static void reconcile(struct kiso_inventory *inv)
 /* ------------------------------------------------------------------ */
 /* vars layers */
 
-static struct vdir *vdir_get(struct kiso_inventory *inv, const char *dir)
+static struct vdir *vdir_get(struct kiso_inventory *inv, const char *dir, const char *shown)
 {
 	struct kiso_inventory_priv *p = inv->priv;
 	struct vdir *vd;
@@ -583,13 +594,15 @@ static struct vdir *vdir_get(struct kiso_inventory *inv, const char *dir)
 			return p->vdirs[i];
 	vd = kiso_arena_zalloc(inv->arena, sizeof(*vd));
 	vd->dir = kiso_arena_strdup(inv->arena, dir);
+	vd->shown = kiso_arena_strdup(inv->arena, shown);
 	vd->gcache = kiso_map_new(inv->arena, KISO_POS_NONE);
 	vd->hcache = kiso_map_new(inv->arena, KISO_POS_NONE);
 	ptr_push(inv->arena, &p->vdirs, &p->nvdirs, &p->cap_vdirs, vd);
 	return vd;
 }
 
-static void add_layer(struct kiso_inventory *inv, const char *dir, bool playbook)
+static void add_layer(struct kiso_inventory *inv, const char *dir, const char *shown,
+		      bool playbook)
 {
 	struct kiso_inventory_priv *p = inv->priv;
 
@@ -600,7 +613,7 @@ static void add_layer(struct kiso_inventory *inv, const char *dir, bool playbook
 					    nc * sizeof(*p->layers));
 		p->cap_layers = nc;
 	}
-	p->layers[p->nlayers].vd = vdir_get(inv, dir);
+	p->layers[p->nlayers].vd = vdir_get(inv, dir, shown);
 	p->layers[p->nlayers].playbook = playbook;
 	p->nlayers++;
 }
@@ -714,7 +727,7 @@ static int load_entity_vars(struct kiso_value **out, struct kiso_inventory *inv,
 			    struct kiso_error *err)
 {
 	struct kiso_arena *a = inv->arena;
-	char *opath, real[PATH_MAX];
+	char *opath;
 	const char **files = NULL;
 	size_t nfiles = 0, cap = 0;
 	struct kiso_value *data = NULL;
@@ -723,10 +736,10 @@ static int load_entity_vars(struct kiso_value **out, struct kiso_inventory *inv,
 	if (name[0] == '/')
 		return 0;
 	opath = kiso_arena_sprintf(a, "%s/%s", base, subdir);
-	if (!realpath(opath, real) || !is_dir(real))
+	if (!is_dir(opath))
 		return 0;
 	for (size_t i = 0; i <= KISO_ARRAY_SIZE(vars_exts); i++) {
-		char *full = kiso_arena_sprintf(a, "%s/%s%s", real, name,
+		char *full = kiso_arena_sprintf(a, "%s/%s%s", opath, name,
 						i ? vars_exts[i - 1] : "");
 
 		if (!exists(full))
@@ -768,7 +781,7 @@ static int vdir_entity(struct kiso_value **out, struct kiso_inventory *inv, stru
 		*out = v->type == KISO_MAP ? v : NULL;
 		return 0;
 	}
-	rc = load_entity_vars(out, inv, vd->dir, host ? "host_vars" : "group_vars", name, err);
+	rc = load_entity_vars(out, inv, vd->shown, host ? "host_vars" : "group_vars", name, err);
 	if (rc < 0)
 		return rc;
 	kiso_map_set(inv->arena, cache, name, *out ? *out : kiso_null(inv->arena, KISO_POS_NONE));
@@ -801,7 +814,7 @@ static int load_layers(struct kiso_inventory *inv, struct kiso_error *err)
 int kiso_inventory_add_vars_dir(struct kiso_inventory *inv, const char *dir,
 				struct kiso_error *err)
 {
-	add_layer(inv, abs_path(inv->arena, dir), true);
+	add_layer(inv, abs_path(inv->arena, dir), trim_slashes(inv->arena, dir), true);
 	return load_layers(inv, err);
 }
 
@@ -912,7 +925,9 @@ static int parse_text(struct kiso_inventory *inv, const char *text, size_t len,
 	return rc;
 }
 
-static int load_file(struct kiso_inventory *inv, const char *path, struct kiso_error *err)
+/* Loads file 'path' (as the user named it; 'abs' is its absolute path). */
+static int load_file(struct kiso_inventory *inv, const char *path, const char *abs,
+		     struct kiso_error *err)
 {
 	const char *ext = ext_of(strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
 	bool yaml_ext = strcmp(ext, ".yml") == 0 || strcmp(ext, ".yaml") == 0 ||
@@ -926,15 +941,15 @@ static int load_file(struct kiso_inventory *inv, const char *path, struct kiso_e
 				      "toml inventories are not supported");
 	if ((rc = read_file(&text, &len, inv->arena, path, err)) < 0)
 		return rc;
-	set_current(inv, path, dir_name(inv->arena, path));
+	set_current(inv, abs, dir_name(inv->arena, abs));
 	rc = parse_text(inv, text, len, kiso_pos_file(path), yaml_ext || !*ext, true, yaml_ext,
 			err);
 	set_current(inv, NULL, NULL);
 	return rc;
 }
 
-static int load_dir(struct kiso_inventory *inv, const char *path, unsigned depth,
-		    struct kiso_error *err)
+static int load_dir(struct kiso_inventory *inv, const char *path, const char *abs,
+		    unsigned depth, struct kiso_error *err)
 {
 	size_t n;
 	char **names;
@@ -945,15 +960,18 @@ static int load_dir(struct kiso_inventory *inv, const char *path, unsigned depth
 				      "inventory directory '%s' nests too deep", path);
 	names = list_dir(path, &n);
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		char *full;
+		char *full, *fabs;
 
 		if (ignored_entry(names[i]))
 			continue;
-		full = kiso_arena_sprintf(inv->arena, "%s/%s", path, names[i]);
+		full = strcmp(path, "/") == 0 ? kiso_arena_sprintf(inv->arena, "/%s", names[i])
+					      : kiso_arena_sprintf(inv->arena, "%s/%s", path, names[i]);
+		fabs = strcmp(abs, "/") == 0 ? kiso_arena_sprintf(inv->arena, "/%s", names[i])
+					     : kiso_arena_sprintf(inv->arena, "%s/%s", abs, names[i]);
 		if (is_dir(full))
-			rc = load_dir(inv, full, depth + 1, err);
+			rc = load_dir(inv, full, fabs, depth + 1, err);
 		else if (exists(full))
-			rc = load_file(inv, full, err);
+			rc = load_file(inv, full, fabs, err);
 	}
 	free_list(names, n);
 	return rc;
@@ -995,7 +1013,7 @@ static int load_host_list(struct kiso_inventory *inv, const char *list, struct k
 
 int kiso_inventory_load(struct kiso_inventory *inv, const char *source, struct kiso_error *err)
 {
-	char *path;
+	char *path, *shown;
 	int rc;
 
 	if (strchr(source, ',') && !exists(source)) {
@@ -1006,15 +1024,16 @@ int kiso_inventory_load(struct kiso_inventory *inv, const char *source, struct k
 		return rc;
 	}
 	path = abs_path(inv->arena, source);
+	shown = trim_slashes(inv->arena, source);
 	if (!exists(path))
 		return kiso_error_set(err, KISO_ENOTFOUND, KISO_POS_NONE,
 				      "inventory source '%s' does not exist", source);
 	if (is_dir(path)) {
-		rc = load_dir(inv, path, 0, err);
-		add_layer(inv, path, false);
+		rc = load_dir(inv, shown, path, 0, err);
+		add_layer(inv, path, shown, false);
 	} else {
-		rc = load_file(inv, path, err);
-		add_layer(inv, dir_name(inv->arena, path), false);
+		rc = load_file(inv, shown, path, err);
+		add_layer(inv, dir_name(inv->arena, path), dir_name(inv->arena, shown), false);
 	}
 	set_current(inv, NULL, NULL);
 	reconcile(inv);

@@ -7,6 +7,10 @@
 #             default: the first host by name; --list already compares
 #             every host's variables)
 #   graph     groups to draw with --graph besides 'all', one a line (optional)
+#   expect-error  for a broken inventory: the message kiso must print (its
+#             file name relative to the case); kiso must exit 4 and
+#             ansible-inventory must fail to parse the source too (it only
+#             warns and goes on with an empty inventory)
 # it compares, for kiso and ansible-inventory:
 #   --list                          as parsed JSON
 #   --graph --vars, --graph GROUP   as text
@@ -126,6 +130,23 @@ compare() {
 	fi
 }
 
+# check_error NAME: kiso refuses the inventory as expected, and so does Ansible
+check_error() {
+	local krc
+	"$kiso" inventory "${args[@]}" --list >"$w/k.out" 2>"$w/k.err"
+	krc=$?
+	ansible-inventory "${args[@]}" --list >"$w/a.out" 2>"$w/a.err"
+	if [ "$krc" -ne 4 ] || ! diff -u expect-error "$w/k.err" >"$w/diff" 2>&1; then
+		{ echo "kiso exit status $krc (want 4)"; cat "$w/diff"; } >"$w/d2"
+		notok "$1 error" "$w/d2"
+	elif ! grep -q "Failed to parse" "$w/a.err"; then
+		{ echo "ansible-inventory parsed it:"; cat "$w/a.out" "$w/a.err"; } >"$w/diff"
+		notok "$1 error" "$w/diff"
+	else
+		ok "$1 error"
+	fi
+}
+
 run_case() {
 	local dir=$1 case hosts g h
 	case=$(basename "$dir")
@@ -135,6 +156,11 @@ run_case() {
 	: >"$res"
 	read -r -a args <"$dir/args"
 	cd "$dir" || return
+
+	if [ -f expect-error ]; then
+		check_error "$case"
+		return
+	fi
 
 	compare "$case --list" json -- "${args[@]}" --list
 	cp "$w/a.out" "$w/list.json"
