@@ -539,11 +539,11 @@ static bool is_raw_tag(const struct lexer *lx, size_t p, size_t *after)
 	if (!at(lx, p, "%}"))
 		return false;
 	p += 2;
+	/* Jinja2: '-' strips after {% raw -%}; trim_blocks does not apply here */
 	if (minus)
 		while (p < lx->len && is_ws(s[p]))
 			p++;
-	else if (!plus && p < lx->len && s[p] == '\n')
-		p++;
+	(void)plus;
 	*after = p;
 	return true;
 }

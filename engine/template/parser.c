@@ -785,6 +785,9 @@ static struct node *parse_subscript(struct parser *p, struct node *node)
 	if (args.n == 1) {
 		arg = args.v[0];
 	} else {
+		for (size_t i = 0; i < args.n; i++)
+			if (args.v[i]->kind == N_SLICE)
+				return perr(p, args.v[i]->off, "slices in a tuple subscript are not supported");
 		arg = mk(p, N_TUPLE, t->off);
 		arg->list = args.v;
 		arg->n = args.n;
