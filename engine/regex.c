@@ -56,13 +56,24 @@ static bool is_digit(char c)
 }
 
 /* Python spellings -> PCRE2 spellings; see regex.h. */
-static void translate(struct xlat *x, const char *p, size_t n)
+static void translate(struct xlat *x, const char *p, size_t n, bool verbose)
 {
 	bool in_class = false;
 	size_t i = 0;
 
 	while (i < n) {
 		char c = p[i];
+
+		if (verbose && !in_class && c == '#') {
+			/* a comment runs to the end of the line: copy it untouched */
+			size_t j = i;
+
+			while (j < n && p[j] != '\n')
+				j++;
+			xput(x, p + i, j - i, i);
+			i = j;
+			continue;
+		}
 
 		if (c == '\\' && i + 1 < n) {
 			char d = p[i + 1];
@@ -232,7 +243,7 @@ static int compile_new(struct kiso_regex **out, const char *pat, size_t len, uns
 		opts |= PCRE2_DOTALL;
 	if (flags & KISO_RE_VERBOSE)
 		opts |= PCRE2_EXTENDED;
-	translate(&x, pat, len);
+	translate(&x, pat, len, flags & KISO_RE_VERBOSE);
 	cc = pcre2_compile_context_create(NULL);
 	if (!cc)
 		KISO_BUG("out of memory");

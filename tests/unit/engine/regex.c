@@ -110,6 +110,8 @@ static void test_engine_regex__search_match_fullmatch(void **state)
 	assert_int_equal(exec_mode("a.b", 0, "a\nb", KISO_RE_SEARCH), 0);
 	assert_int_equal(exec_mode("a.b", KISO_RE_DOTALL, "a\nb", KISO_RE_SEARCH), 1);
 	assert_int_equal(exec_mode("a b # comment", KISO_RE_VERBOSE, "ab", KISO_RE_SEARCH), 1);
+	/* a '[' in a verbose comment opens no class */
+	assert_int_equal(exec_mode("a # [x\n [[]", KISO_RE_VERBOSE, "a[", KISO_RE_SEARCH), 1);
 	/* $ matches before a final newline, \Z only at the very end */
 	assert_int_equal(exec_mode("a$", 0, "a\n", KISO_RE_SEARCH), 1);
 	assert_int_equal(exec_mode("a\\Z", 0, "a\n", KISO_RE_SEARCH), 0);

@@ -4,6 +4,7 @@
  * gen_cases.py), plus the registry and the argument binding.
  */
 #include "harness.h"
+#include "template.h"
 
 static const struct tcase cases[] = {
 #include "filters_cases.h"
@@ -161,6 +162,61 @@ static void test_engine_template_filters__fileglob(void **state)
 	kiso_arena_free(H_A);
 }
 
+/* Variables for the evaluator: the keys of a YAML map. */
+static struct kiso_value *chain_vars;
+
+static int chain_lookup(void *data, const char *name, struct kiso_value **out,
+			struct kiso_error *err)
+{
+	*out = kiso_map_get(chain_vars, name);
+	return 0;
+}
+
+/* Evaluates expr with the real evaluator; repr() of the result or "E:" + error. */
+static const char *chain(const char *expr)
+{
+	struct kiso_error err = KISO_ERROR_INIT;
+	struct kiso_tmpl_ctx ctx;
+	struct kiso_value *out = NULL;
+	struct kiso_buf b = KISO_BUF_INIT;
+	const char *res;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.lookup = chain_lookup;
+	ctx.arena = H_A;
+	chain_vars = h_yaml("{users: [{name: a, ip: 10.0.0.1}, {name: b}], hv: {a: {h: 1}, b: {}},"
+			    " empty: [], names: [a, b]}");
+	if (kiso_tmpl_eval(&out, &ctx, expr, strlen(expr), KISO_POS_NONE, &err) < 0)
+		return kiso_arena_sprintf(H_A, "E:%s", err.msg);
+	tmpl_repr(&b, out);
+	res = kiso_arena_strdup(H_A, kiso_buf_cstr(&b));
+	kiso_buf_release(&b);
+	return res;
+}
+
+/* Filters chained through the evaluator: Undefined results and placeholders. */
+static void test_engine_template_filters__chains(void **state)
+{
+	H_A = kiso_arena_new();
+	assert_string_equal(chain("users | map(attribute='ip') | select('defined') | list"),
+			    "['10.0.0.1']");
+	assert_string_equal(chain("names | map('extract', hv, 'h') | select('defined') | list"),
+			    "[1]");
+	assert_string_equal(chain("names | map('extract', hv, 'h') | reject('undefined') | list"),
+			    "[1]");
+	assert_string_equal(chain("empty | first | default('none')"), "'none'");
+	assert_string_equal(chain("empty | max | default(0)"), "0");
+	assert_string_equal(chain("'z' | extract(hv) | default('missing')"), "'missing'");
+	assert_string_equal(chain("hv | dict2items | map(attribute='key') | join(',')"), "'a,b'");
+	assert_string_equal(chain("users | selectattr('ip', 'defined') | map(attribute='name') | list"),
+			    "['a']");
+	assert_string_equal(chain("[1, 2] | zip(['a', 'b']) | list"), "[(1, 'a'), (2, 'b')]");
+	assert_string_equal(chain("{'b': 1, 'a': 2} | dictsort | first"), "('a', 2)");
+	/* an undefined input still fails where the filter does not accept it */
+	assert_string_equal(chain("nope | upper"), "E:'nope' is undefined");
+	kiso_arena_free(H_A);
+}
+
 int main(void)
 {
 	const struct CMUnitTest extra[] = {
@@ -172,6 +228,7 @@ int main(void)
 		cmocka_unit_test(test_engine_template_filters__strftime),
 		cmocka_unit_test(test_engine_template_filters__big_results_are_bounded),
 		cmocka_unit_test(test_engine_template_filters__fileglob),
+		cmocka_unit_test(test_engine_template_filters__chains),
 	};
 
 	/* gen_cases.py computed expanduser with this HOME */
