@@ -293,11 +293,11 @@ static void load_play(struct pb_loader *L, struct pb_state *S, const struct kiso
 					if (h->u.list.items[j]->type != KISO_STR) {
 						pb_error(L, h->u.list.items[j]->pos,
 							 "the field 'hosts' should be a list of strings, got %s in the list",
-							 kiso_value_type_name(h->u.list.items[j]));
+							 pb_type_desc(h->u.list.items[j]));
 					}
 			} else if (h->type != KISO_STR && h->type != KISO_NULL) {
 				pb_error(L, h->pos, "the field 'hosts' must be a string or a list of strings, got %s",
-					 kiso_value_type_name(h));
+					 pb_type_desc(h));
 			}
 			pb_check_templates(L, h);
 			continue;
@@ -348,7 +348,7 @@ static void load_play(struct pb_loader *L, struct pb_state *S, const struct kiso
 	if (v && v->type != KISO_NULL) {
 		if (v->type != KISO_LIST) {
 			pb_error(L, v->pos, "'roles' must be a list of roles, got %s",
-				 kiso_value_type_name(v));
+				 pb_type_desc(v));
 		} else {
 			p->roles = kiso_arena_zalloc(L->a, (v->u.list.len + 1) * sizeof(*p->roles));
 			for (size_t i = 0; i < v->u.list.len; i++) {
@@ -529,7 +529,7 @@ static void load_playbook_file(struct pb_loader *L, struct pb_state *S, const ch
 		goto out;
 	if (data->type != KISO_LIST) {
 		pb_error(L, data->pos, "a playbook must be a list of plays, got %s",
-			 kiso_value_type_name(data));
+			 pb_type_desc(data));
 		goto out;
 	}
 	for (size_t i = 0; i < data->u.list.len; i++) {
@@ -537,7 +537,7 @@ static void load_playbook_file(struct pb_loader *L, struct pb_state *S, const ch
 
 		if (ds->type != KISO_MAP) {
 			pb_error(L, ds->pos, "a play must be a mapping, got %s",
-				 kiso_value_type_name(ds));
+				 pb_type_desc(ds));
 			continue;
 		}
 		if (kiso_map_get(ds, "import_playbook")) {

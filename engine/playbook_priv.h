@@ -69,6 +69,9 @@ void pb_check_templates(struct pb_loader *L, const struct kiso_value *v);
 /* Checks an expression keyword value (when, changed_when, ...). */
 void pb_check_expr(struct pb_loader *L, const char *key, const struct kiso_value *v);
 
+/* "a string", "a mapping", ...: a value's type for messages. */
+const char *pb_type_desc(const struct kiso_value *v);
+
 /* True when v is a string holding template markers. */
 bool pb_is_template(const struct kiso_value *v);
 

@@ -329,14 +329,14 @@ static void load_meta(struct pb_loader *L, struct kiso_role *r)
 		else if (!(s && (!strcasecmp(s, "no") || !strcasecmp(s, "false") || !strcmp(s, "0") ||
 				 !strcasecmp(s, "off"))))
 			pb_error(L, ad->pos, "'allow_duplicates' must be a boolean, got %s",
-				 kiso_value_type_name(ad));
+				 pb_type_desc(ad));
 	}
 	deps = kiso_map_get(meta, "dependencies");
 	if (!deps || deps->type == KISO_NULL)
 		return;
 	if (deps->type != KISO_LIST) {
 		pb_error(L, deps->pos, "'dependencies' must be a list of roles, got %s",
-			 kiso_value_type_name(deps));
+			 pb_type_desc(deps));
 		return;
 	}
 	r->deps = kiso_arena_zalloc(L->a, (deps->u.list.len + 1) * sizeof(*r->deps));
@@ -428,7 +428,7 @@ struct kiso_role *pb_load_role(struct pb_loader *L, const struct kiso_value *ent
 			}
 		} else {
 			pb_error(L, entry->pos, "a role must be a name or a mapping, got %s",
-				 kiso_value_type_name(entry));
+				 pb_type_desc(entry));
 			return NULL;
 		}
 		if (nv) {

@@ -535,7 +535,7 @@ bool pb_is_template(const struct kiso_value *v)
 	       kiso_tmpl_has_template(v->u.s.ptr, v->u.s.len);
 }
 
-static const char *type_desc(const struct kiso_value *v)
+const char *pb_type_desc(const struct kiso_value *v)
 {
 	switch (v->type) {
 	case KISO_NULL: return "null";
@@ -618,7 +618,7 @@ static void check_one_expr(struct pb_loader *L, const char *key, const struct ki
 		return; /* Ansible evaluates "{{ 1 }}": truthy */
 	if (v->type != KISO_STR) {
 		pb_error(L, v->pos, "keyword '%s' must be a string, a boolean or a list of them, got %s",
-			 key, type_desc(v));
+			 key, pb_type_desc(v));
 		return;
 	}
 	if (v->flags & KISO_VF_UNSAFE)
@@ -645,7 +645,7 @@ void pb_check_expr(struct pb_loader *L, const char *key, const struct kiso_value
 static void type_error(struct pb_loader *L, const char *key, const char *want,
 		       const struct kiso_value *v)
 {
-	pb_error(L, v->pos, "keyword '%s' must be %s, got %s", key, want, type_desc(v));
+	pb_error(L, v->pos, "keyword '%s' must be %s, got %s", key, want, pb_type_desc(v));
 }
 
 static bool check_typed(struct pb_loader *L, const char *key, enum kwtype t,
@@ -736,13 +736,13 @@ static bool check_typed(struct pb_loader *L, const char *key, enum kwtype t,
 				const struct kiso_value *e = v->u.list.items[i];
 				if (e->type != KISO_STR && e->type != KISO_INT) {
 					pb_error(L, e->pos, "keyword 'tags' must be a list of strings, got %s",
-						 type_desc(e));
+						 pb_type_desc(e));
 					return false;
 				}
 			}
 			break;
 		}
-		pb_error(L, v->pos, "keyword 'tags' must be a string or a list, got %s", type_desc(v));
+		pb_error(L, v->pos, "keyword 'tags' must be a string or a list, got %s", pb_type_desc(v));
 		return false;
 	case KW_STRLIST:
 		if (v->type == KISO_STR || v->type == KISO_NULL)
@@ -752,14 +752,14 @@ static bool check_typed(struct pb_loader *L, const char *key, enum kwtype t,
 				const struct kiso_value *e = v->u.list.items[i];
 				if (e->type != KISO_STR) {
 					pb_error(L, e->pos, "keyword '%s' must be a list of strings, got %s",
-						 key, type_desc(e));
+						 key, pb_type_desc(e));
 					return false;
 				}
 			}
 			break;
 		}
 		pb_error(L, v->pos, "keyword '%s' must be a string or a list of strings, got %s", key,
-			 type_desc(v));
+			 pb_type_desc(v));
 		return false;
 	case KW_VARS:
 		if (v->type == KISO_MAP || v->type == KISO_NULL)
@@ -769,12 +769,12 @@ static bool check_typed(struct pb_loader *L, const char *key, enum kwtype t,
 				if (v->u.list.items[i]->type != KISO_MAP) {
 					pb_error(L, v->u.list.items[i]->pos,
 						 "vars in a list must each be a mapping, got %s",
-						 type_desc(v->u.list.items[i]));
+						 pb_type_desc(v->u.list.items[i]));
 					return false;
 				}
 			break;
 		}
-		pb_error(L, v->pos, "vars must be specified as a mapping, got %s", type_desc(v));
+		pb_error(L, v->pos, "vars must be specified as a mapping, got %s", pb_type_desc(v));
 		return false;
 	case KW_DICT:
 		if (v->type == KISO_MAP || v->type == KISO_NULL)
@@ -790,14 +790,14 @@ static bool check_typed(struct pb_loader *L, const char *key, enum kwtype t,
 				if (e->type != KISO_MAP && !pb_is_template(e)) {
 					pb_error(L, e->pos,
 						 "environment must be a mapping or a list of mappings, got %s in the list",
-						 type_desc(e));
+						 pb_type_desc(e));
 					return false;
 				}
 			}
 			break;
 		}
 		pb_error(L, v->pos, "environment must be a mapping or a list of mappings, got %s",
-			 type_desc(v));
+			 pb_type_desc(v));
 		return false;
 	case KW_LOOPCTL:
 		check_loop_control(L, v);
@@ -951,7 +951,7 @@ static struct kiso_value *normalize_args(struct pb_loader *L, const char *action
 		return args;
 	}
 	pb_error(L, thing->pos, "arguments of '%s' must be a mapping or a string, got %s", action,
-		 type_desc(thing));
+		 pb_type_desc(thing));
 	return pb_map(L, pos);
 }
 
@@ -974,7 +974,7 @@ static struct kiso_value *old_style(struct pb_loader *L, const struct kiso_value
 			return pb_map(L, thing->pos);
 		}
 	} else {
-		pb_error(L, thing->pos, "unexpected parameter type in action: %s", type_desc(thing));
+		pb_error(L, thing->pos, "unexpected parameter type in action: %s", pb_type_desc(thing));
 		return pb_map(L, thing->pos);
 	}
 	if (kiso_task_split_args(&words, L->a, modv->u.s.ptr, modv->pos, &err) < 0) {
@@ -1055,7 +1055,7 @@ static const char *args_str(struct pb_loader *L, struct kiso_taskdef *t, const c
 		return NULL;
 	if (v->type != KISO_STR) {
 		pb_error(L, v->pos, "'%s' of %s must be a string, got %s", key, t->action,
-			 type_desc(v));
+			 pb_type_desc(v));
 		return NULL;
 	}
 	return v->u.s.ptr;
@@ -1102,10 +1102,10 @@ static void load_include_tasks(struct pb_loader *L, struct kiso_taskdef *t, enum
 		else if (strcmp(k, "apply") == 0 && t->args->u.map.items[i].val->type != KISO_MAP)
 			pb_error(L, t->args->u.map.items[i].val->pos,
 				 "'apply' must be a mapping, got %s",
-				 type_desc(t->args->u.map.items[i].val));
+				 pb_type_desc(t->args->u.map.items[i].val));
 	}
 	file = args_str(L, t, "file", &fv);
-	if (!file)
+	if (!file && !fv)
 		file = args_str(L, t, "_raw_params", &fv);
 	if (!file) {
 		if (!fv)
@@ -1157,14 +1157,14 @@ static void load_include_role(struct pb_loader *L, struct kiso_taskdef *t, enum 
 			pb_error(L, e->key->pos, "invalid option for %s: '%s'", t->action, k);
 		} else if (strcmp(k, "apply") == 0 && e->val->type != KISO_MAP) {
 			pb_error(L, e->val->pos, "'apply' must be a mapping, got %s",
-				 type_desc(e->val));
+				 pb_type_desc(e->val));
 		} else if (strcmp(k, "public") == 0 || strcmp(k, "allow_duplicates") == 0 ||
 			   strcmp(k, "rolespec_validate") == 0) {
 			check_typed(L, k, KW_BOOL, e->val);
 		}
 	}
 	name = args_str(L, t, "name", &nv);
-	if (!name)
+	if (!name && !nv)
 		name = args_str(L, t, "role", &nv);
 	if (!name) {
 		if (!nv)
@@ -1234,7 +1234,7 @@ static void load_block(struct pb_loader *L, struct kiso_taskdef *t, const struct
 						 : k[0] == 'r' ? &t->rescue : &t->always;
 			if (e->val->type != KISO_LIST && e->val->type != KISO_NULL) {
 				pb_error(L, e->val->pos, "'%s' must be a list of tasks, got %s", k,
-					 type_desc(e->val));
+					 pb_type_desc(e->val));
 				continue;
 			}
 			pb_load_tasks(L, l, e->val, t, t->role, handlers, dir);
@@ -1265,6 +1265,7 @@ static void load_task(struct pb_loader *L, struct kiso_taskdef *t, const struct 
 	/* 1. the action: 'action:', 'local_action:', or a module key */
 	const struct kiso_mapent *ae = kiso_map_entry(ds, "action");
 	const struct kiso_mapent *le = kiso_map_entry(ds, "local_action");
+	size_t nerr = L->diags->len;
 	if (ae) {
 		args = old_style(L, ae->val, &action);
 		action_key = ae->key;
@@ -1309,7 +1310,7 @@ static void load_task(struct pb_loader *L, struct kiso_taskdef *t, const struct 
 		args = normalize_args(L, k, e->val, e->key->pos);
 	}
 	if (!action) {
-		if (!bad)
+		if (!bad && L->diags->len == nerr)
 			pb_error(L, t->pos, "task has no module");
 		action = "";
 		args = pb_map(L, t->pos);
@@ -1331,7 +1332,7 @@ static void load_task(struct pb_loader *L, struct kiso_taskdef *t, const struct 
 				 "complex args must use the full variable style ('{{ var_name }}'), not a bare variable");
 		} else {
 			pb_error(L, extra->pos, "complex args must be a mapping or a variable string, got %s",
-				 type_desc(extra));
+				 pb_type_desc(extra));
 		}
 		for (size_t i = 0; i < args->u.map.len; i++)
 			kiso_map_setv(L->a, m, args->u.map.items[i].key, args->u.map.items[i].val);
@@ -1468,7 +1469,10 @@ static void load_task(struct pb_loader *L, struct kiso_taskdef *t, const struct 
 
 	switch (bi) {
 	case BI_META:
-		load_meta(L, t);
+		if (L->diags->len == nerr)
+			load_meta(L, t);
+		else
+			t->kind = KISO_TD_META;
 		break;
 	case BI_INCLUDE:
 	case BI_INCLUDE_TASKS:
@@ -1484,7 +1488,8 @@ static void load_task(struct pb_loader *L, struct kiso_taskdef *t, const struct 
 	case BI_NONE:
 		t->kind = KISO_TD_MODULE;
 		pb_check_templates(L, t->args);
-		validate_args(L, t, action_key ? action_key->pos : t->pos);
+		if (L->diags->len == nerr) /* arguments that did not parse are not checked */
+			validate_args(L, t, action_key ? action_key->pos : t->pos);
 		break;
 	}
 }
@@ -1501,7 +1506,7 @@ void pb_load_tasks(struct pb_loader *L, struct kiso_tasklist *out, const struct 
 	if (!list || list->type == KISO_NULL)
 		return;
 	if (list->type != KISO_LIST) {
-		pb_error(L, list->pos, "a list of tasks was expected, got %s", type_desc(list));
+		pb_error(L, list->pos, "a list of tasks was expected, got %s", pb_type_desc(list));
 		return;
 	}
 	for (size_t i = 0; i < list->u.list.len; i++) {
@@ -1509,7 +1514,7 @@ void pb_load_tasks(struct pb_loader *L, struct kiso_tasklist *out, const struct 
 		struct kiso_taskdef *t;
 
 		if (ds->type != KISO_MAP) {
-			pb_error(L, ds->pos, "a task must be a mapping, got %s", type_desc(ds));
+			pb_error(L, ds->pos, "a task must be a mapping, got %s", pb_type_desc(ds));
 			continue;
 		}
 		t = kiso_arena_zalloc(L->a, sizeof(*t));
@@ -1547,7 +1552,7 @@ void pb_load_task_file(struct pb_loader *L, struct kiso_tasklist *out, const cha
 	data = pb_load_yaml(L, path, from);
 	if (data && data->type != KISO_NULL && data->type != KISO_LIST)
 		pb_error(L, data->pos, "a task file must contain a list of tasks, got %s",
-			 type_desc(data));
+			 pb_type_desc(data));
 	else if (data)
 		pb_load_tasks(L, out, data, parent, role, handlers, pb_dirname(L, path));
 	pb_pop_file(L);

@@ -85,7 +85,7 @@ static void test_engine_playbook__play_errors(void **state)
 	fx_expect_at(&FX.errors, 1, "site.yml", 5, 3, "'foo' is not a valid attribute for a Play");
 	fx_expect_at(&FX.errors, 2, "site.yml", 6, 17, "keyword 'gather_facts' must be a boolean, got 'sometimes'");
 	fx_expect_at(&FX.errors, 3, "site.yml", 8, 3, "the field 'hosts' is required but was not set");
-	fx_expect_at(&FX.errors, 4, "site.yml", 10, 3, "a play must be a mapping, got str");
+	fx_expect_at(&FX.errors, 4, "site.yml", 10, 3, "a play must be a mapping, got a string");
 	assert_int_equal(FX.rc, KISO_EINVALID);
 }
 
@@ -94,7 +94,7 @@ static void test_engine_playbook__not_a_list_and_missing(void **state)
 	(void)state;
 	fx_write("site.yml", "hosts: all\n");
 	fx_load("site.yml");
-	fx_expect_error("site.yml", 1, 1, "a playbook must be a list of plays, got dict");
+	fx_expect_error("site.yml", 1, 1, "a playbook must be a list of plays, got a mapping");
 
 	fx_load("nope.yml");
 	assert_int_equal(FX.rc, KISO_ENOTFOUND);
