@@ -682,6 +682,96 @@ static void test_engine_transport_ssh__auth(void **state)
 	kiso_conn_opts_release(&o);
 }
 
+/* ssh-agent: the second way to authenticate, after explicit keys */
+static void test_engine_transport_ssh__agent(void **state)
+{
+	struct kiso_conn_opts o;
+	struct kiso_conn *c;
+	char sock[400], home[400];
+	char *pid, *s, *old_home = getenv("HOME") ? kiso_xstrdup(getenv("HOME")) : NULL;
+
+	snprintf(sock, sizeof(sock), "%s/agent.sock", lab);
+	snprintf(home, sizeof(home), "%s/emptyhome", lab);
+	assert_int_equal(sh("mkdir -p '%s' && rm -f '%s'", home, sock), 0);
+	pid = sh_out("ssh-agent -a '%s' -s | sed -n 's/^SSH_AGENT_PID=\\([0-9]*\\);.*/\\1/p'", sock);
+	assert_true(atoi(pid) > 0);
+	assert_int_equal(sh("SSH_AUTH_SOCK='%s' ssh-add -q '%s' 2>/dev/null", sock, key), 0);
+	setenv("SSH_AUTH_SOCK", sock, 1);
+	setenv("HOME", home, 1);        /* no ~/.ssh/id_* to fall back on */
+
+	lab_opts(&o, "h1", "127.0.0.1", base_port + 1, NULL);
+	free(o.identities[0]);
+	o.n_identities = 0;
+	o.no_default_identities = false;
+	c = kiso_conn_new(&o);
+	if (kiso_conn_open(c) < 0)
+		fail_msg("%s", kiso_conn_error(c)->msg);
+	s = run_ok(c, "id -un");
+	assert_string_equal(s, "root\n");
+	free(s);
+	kiso_conn_free(c);
+
+	/* the agent holds no key the host knows: refused, saying so */
+	assert_int_equal(sh("SSH_AUTH_SOCK='%s' ssh-add -q -D 2>/dev/null", sock), 0);
+	c = kiso_conn_new(&o);
+	assert_int_equal(kiso_conn_open(c), KISO_EUNREACHABLE);
+	s = kiso_xasprintf("cannot authenticate to 'h1' (127.0.0.1:%d) as 'root': tried ssh-agent "
+			   "(0 keys refused)", base_port + 1);
+	assert_string_equal(kiso_conn_error(c)->msg, s);
+	free(s);
+	kiso_conn_free(c);
+	kiso_conn_opts_release(&o);
+	unsetenv("SSH_AUTH_SOCK");
+	if (old_home)
+		setenv("HOME", old_home, 1);
+	free(old_home);
+	sh("kill %d", atoi(pid));
+	free(pid);
+}
+
+/*
+ * A host with two key types whose known_hosts lists only one: kiso asks
+ * for the type it can verify (libssh2 would otherwise pick ECDSA first).
+ */
+static void test_engine_transport_ssh__hostkey_type_from_known_hosts(void **state)
+{
+	struct kiso_conn *root = open_host(2, NULL);
+	struct kiso_conn_opts o;
+	struct kiso_conn *c;
+	char kh[400], up[400];
+	char *s;
+
+	/* give h2 an ECDSA key too (its upper dir hides the machine's) */
+	snprintf(up, sizeof(up), "%s/hosts/h2/upper/etc/ssh", lab);
+	assert_int_equal(sh("rm -f '%s/ssh_host_ecdsa_key' '%s/ssh_host_ecdsa_key.pub' && "
+			    "ssh-keygen -q -t ecdsa -N '' -f '%s/ssh_host_ecdsa_key'", up, up, up), 0);
+	run_check(root, "printf 'HostKey /etc/ssh/ssh_host_ed25519_key\\nHostKey /etc/ssh/ssh_host_ecdsa_key\\n' "
+		  "> /etc/ssh/sshd_config.d/01-two-keys.conf");
+	kiso_conn_free(root);
+	assert_int_equal(sh("kill -HUP $(cat '%s/hosts/h2/sshd.pid')", lab), 0);
+	usleep(500 * 1000);
+	/* sshd really offers ECDSA now */
+	s = sh_out("ssh-keyscan -t ecdsa -p %d 127.0.0.1 2>/dev/null | awk '{print $2}'", base_port + 2);
+	assert_string_equal(s, "ecdsa-sha2-nistp256");
+	free(s);
+
+	/* known_hosts with the ed25519 key only (the lab's), then ECDSA only */
+	lab_opts(&o, "h2", "127.0.0.1", base_port + 2, NULL);
+	c = kiso_conn_new(&o);
+	if (kiso_conn_open(c) < 0)
+		fail_msg("%s", kiso_conn_error(c)->msg);
+	kiso_conn_free(c);
+	snprintf(kh, sizeof(kh), "%s/kh-ecdsa", lab);
+	assert_int_equal(sh("printf '[127.0.0.1]:%d %%s\\n' \"$(cut -d' ' -f1,2 '%s/ssh_host_ecdsa_key.pub')\" > '%s'",
+			    base_port + 2, up, kh), 0);
+	kiso_conn_opts_set(&o.known_hosts[0], kh);
+	c = kiso_conn_new(&o);
+	if (kiso_conn_open(c) < 0)
+		fail_msg("%s", kiso_conn_error(c)->msg);
+	kiso_conn_free(c);
+	kiso_conn_opts_release(&o);
+}
+
 static void test_engine_transport_ssh__unreachable(void **state)
 {
 	struct kiso_conn_opts o;
@@ -1083,6 +1173,8 @@ int main(void)
 		cmocka_unit_test(test_engine_transport_ssh__write_atomic_is_atomic),
 		cmocka_unit_test(test_engine_transport_ssh__known_hosts),
 		cmocka_unit_test(test_engine_transport_ssh__auth),
+		cmocka_unit_test(test_engine_transport_ssh__agent),
+		cmocka_unit_test(test_engine_transport_ssh__hostkey_type_from_known_hosts),
 		cmocka_unit_test(test_engine_transport_ssh__unreachable),
 		cmocka_unit_test(test_engine_transport_ssh__jump),
 		cmocka_unit_test(test_engine_transport_ssh__become),
