@@ -947,7 +947,8 @@ static int contains(bool *out, struct rstate *st, uint32_t off, const struct kis
 			}
 		return 0;
 	case KISO_MAP:
-		if (needle->type == KISO_LIST || needle->type == KISO_MAP)
+		if ((needle->type == KISO_LIST && !(needle->flags & TMPL_VF_TUPLE)) ||
+		    needle->type == KISO_MAP)
 			return tmpl_err(st, KISO_EFAIL, off, "unhashable type: '%s'", tname(needle));
 		*out = kiso_map_getv(hay, needle) != NULL;
 		return 0;
@@ -1396,7 +1397,7 @@ static int eval_node(struct ev *out, struct rstate *st, const struct node *n)
 			if ((rc = tmpl_eval_value(&lv, st, n->list[i])) ||
 			    (rc = tmpl_eval_value(&rv, st, n->list2[i])))
 				return rc;
-			if (lv->type == KISO_LIST || lv->type == KISO_MAP)
+			if ((lv->type == KISO_LIST && !(lv->flags & TMPL_VF_TUPLE)) || lv->type == KISO_MAP)
 				return tmpl_err(st, KISO_EFAIL, n->list[i]->off, "unhashable type: '%s'",
 						tname(lv));
 			kiso_map_setv(st->a, map, lv, rv);

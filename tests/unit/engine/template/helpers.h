@@ -83,7 +83,7 @@ static const char *fmt_err(const struct kiso_error *err)
 	return kiso_arena_sprintf(A, "ERROR %s", m);
 }
 
-static const char *T(const char *src)
+static __attribute__((unused)) const char *T(const char *src)
 {
 	struct kiso_buf b = KISO_BUF_INIT;
 	struct kiso_error err = KISO_ERROR_INIT;
@@ -97,7 +97,7 @@ static const char *T(const char *src)
 	return r;
 }
 
-static const char *show(const struct kiso_value *v, bool tuples)
+static __attribute__((unused)) const char *show(const struct kiso_value *v, bool tuples)
 {
 	struct kiso_buf b = KISO_BUF_INIT;
 	const char *r;
@@ -113,7 +113,7 @@ static const char *show(const struct kiso_value *v, bool tuples)
 
 static struct kiso_value *LAST; /* the value R() or E() returned */
 
-static const char *R(const char *src)
+static __attribute__((unused)) const char *R(const char *src)
 {
 	struct kiso_error err = KISO_ERROR_INIT;
 	struct kiso_value *in = kiso_str(A, src, BASE), *out = NULL;
@@ -124,7 +124,7 @@ static const char *R(const char *src)
 	return show(out, false);
 }
 
-static const char *E(const char *expr)
+static __attribute__((unused)) const char *E(const char *expr)
 {
 	struct kiso_error err = KISO_ERROR_INIT;
 	struct kiso_value *out = NULL;
@@ -141,7 +141,7 @@ struct tcase {
 };
 
 /* Runs a table through fn; every row must match (the failing input is printed). */
-static void run_cases(const struct tcase *c, size_t n, const char *(*fn)(const char *))
+static __attribute__((unused)) void run_cases(const struct tcase *c, size_t n, const char *(*fn)(const char *))
 {
 	for (size_t i = 0; i < n; i++) {
 		const char *got = fn(c[i].in);
