@@ -7,6 +7,8 @@
 #             default: the first host by name; --list already compares
 #             every host's variables)
 #   graph     groups to draw with --graph besides 'all', one a line (optional)
+#   extra     more option sets to compare, one a line, e.g. "--list --export"
+#             (JSON unless the line has --graph)
 #   expect-error  for a broken inventory: the message kiso must print (its
 #             file name relative to the case); kiso must exit 4 and
 #             ansible-inventory must fail to parse the source too (it only
@@ -169,6 +171,15 @@ run_case() {
 		while read -r g; do
 			[ -n "$g" ] && compare "$case --graph $g" text -- "${args[@]}" --graph "$g"
 		done <graph
+	fi
+	if [ -f extra ]; then
+		while read -r -a more; do
+			[ "${#more[@]}" -gt 0 ] || continue
+			case " ${more[*]} " in
+			*" --graph "*) compare "$case ${more[*]}" text -- "${args[@]}" "${more[@]}" ;;
+			*) compare "$case ${more[*]}" json -- "${args[@]}" "${more[@]}" ;;
+			esac
+		done <extra
 	fi
 	if [ -f host ]; then
 		hosts=$(cat host)
