@@ -135,6 +135,20 @@ int kiso_fcall_test(bool *out, struct kiso_tmpl_call *c, const char *name,
 		    struct kiso_value *input, struct kiso_value **args, size_t nargs,
 		    const struct kiso_tmpl_call *kw);
 
+/*
+ * Python's urllib.parse.urlsplit() (3.11): the parts point into the input
+ * (len 0 when empty). Returns 0, or -1 when Python raises ValueError
+ * ("Invalid IPv6 URL"); the text of that error is in *why.
+ */
+struct kiso_furl {
+	const char *scheme, *netloc, *path, *query, *fragment;
+	size_t nscheme, nnetloc, npath, nquery, nfragment;
+	char *scheme_lower;     /* the scheme lowercased, malloc'd by the caller's arena */
+};
+
+int kiso_furlsplit(struct kiso_furl *out, struct kiso_tmpl_call *c, const char *s, size_t n,
+		   const char **why);
+
 /* Ansible's to_bool(), shared by 'bool' and the tests. */
 bool kiso_ansible_to_bool(const struct kiso_value *v);
 

@@ -1515,6 +1515,294 @@ out:
 	return rc;
 }
 
+/* ---- URLs: urlsplit, urldecode (Python's urllib.parse) ---- */
+
+static bool scheme_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+	       ch == '+' || ch == '-' || ch == '.';
+}
+
+int kiso_furlsplit(struct kiso_furl *u, struct kiso_tmpl_call *c, const char *in, size_t n,
+		   const char **why)
+{
+	struct kiso_buf b = KISO_BUF_INIT;
+	const char *s, *end, *colon, *p;
+	bool lb, rb;
+
+	memset(u, 0, sizeof(*u));
+	/* leading C0 controls and spaces go; tabs and newlines anywhere go */
+	while (n && (unsigned char)in[0] <= 0x20) {
+		in++;
+		n--;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (in[i] != '\t' && in[i] != '\r' && in[i] != '\n')
+			kiso_buf_add(&b, in + i, 1);
+	s = kiso_arena_strndup(c->arena, kiso_buf_cstr(&b), b.len);
+	end = s + b.len;
+	kiso_buf_release(&b);
+	u->scheme = s;
+	u->scheme_lower = kiso_arena_strdup(c->arena, "");
+	colon = memchr(s, ':', (size_t)(end - s));
+	if (colon && colon > s && ((s[0] | 0x20) >= 'a' && (s[0] | 0x20) <= 'z')) {
+		for (p = s; p < colon && scheme_char(*p); p++)
+			;
+		if (p == colon) {
+			u->nscheme = (size_t)(colon - s);
+			u->scheme_lower = kiso_arena_strndup(c->arena, s, u->nscheme);
+			for (char *q = u->scheme_lower; *q; q++)
+				if (*q >= 'A' && *q <= 'Z')
+					*q = (char)(*q + 32);
+			s = colon + 1;
+		}
+	}
+	if (end - s >= 2 && s[0] == '/' && s[1] == '/') {
+		s += 2;
+		u->netloc = s;
+		for (p = s; p < end && *p != '/' && *p != '?' && *p != '#'; p++)
+			;
+		u->nnetloc = (size_t)(p - s);
+		s = p;
+		lb = memchr(u->netloc, '[', u->nnetloc) != NULL;
+		rb = memchr(u->netloc, ']', u->nnetloc) != NULL;
+		if (lb != rb) {
+			*why = "Invalid IPv6 URL";
+			return -1;
+		}
+	}
+	p = memchr(s, '#', (size_t)(end - s));
+	if (p) {
+		u->fragment = p + 1;
+		u->nfragment = (size_t)(end - p - 1);
+		end = p;
+	}
+	p = memchr(s, '?', (size_t)(end - s));
+	if (p) {
+		u->query = p + 1;
+		u->nquery = (size_t)(end - p - 1);
+		end = p;
+	}
+	u->path = s;
+	u->npath = (size_t)(end - s);
+	return 0;
+}
+
+static int f_urlsplit(struct kiso_value **out, struct kiso_tmpl_call *c)
+{
+	static const char *const parts[] = { "fragment", "hostname", "netloc", "password",
+					     "path", "port", "query", "scheme", "username" };
+	struct kiso_value *m, *v[9];
+	struct kiso_furl u;
+	const char *why = NULL, *at, *host, *hend, *port = NULL, *q = "";
+	size_t hl, np = 0;
+	BIND("urlsplit", "query");
+
+	if (c->input->type != KISO_STR)
+		return kiso_ftypeerr(c, "Cannot mix str and non-str arguments");
+	if (kiso_furlsplit(&u, c, c->input->u.s.ptr, c->input->u.s.len, &why) < 0)
+		return kiso_ferr(c, "%s", why);
+	for (size_t i = 0; i < 9; i++)
+		v[i] = kiso_null(c->arena, c->pos);
+	v[0] = kiso_fnewstr(c, u.fragment, u.nfragment);
+	v[2] = kiso_fnewstr(c, u.netloc, u.nnetloc);
+	v[4] = kiso_fnewstr(c, u.path, u.npath);
+	v[6] = kiso_fnewstr(c, u.query, u.nquery);
+	v[7] = kiso_str(c->arena, u.scheme_lower, c->pos);
+	/* userinfo@hostinfo, split at the last '@' */
+	at = u.nnetloc ? memrchr(u.netloc, '@', u.nnetloc) : NULL;
+	host = at ? at + 1 : u.netloc;
+	hend = u.netloc + u.nnetloc;
+	if (at) {
+		const char *pc = memchr(u.netloc, ':', (size_t)(at - u.netloc));
+
+		v[8] = kiso_fnewstr(c, u.netloc, pc ? (size_t)(pc - u.netloc) : (size_t)(at - u.netloc));
+		if (pc)
+			v[3] = kiso_fnewstr(c, pc + 1, (size_t)(at - pc - 1));
+	}
+	if (host) {
+		const char *br = memchr(host, '[', (size_t)(hend - host)), *hs = host, *he;
+
+		if (br) {
+			const char *close = memchr(br, ']', (size_t)(hend - br));
+
+			hs = br + 1;
+			he = close ? close : hend;
+			if (close) {
+				const char *pc = memchr(close, ':', (size_t)(hend - close));
+
+				if (pc) {
+					port = pc + 1;
+					np = (size_t)(hend - port);
+				}
+			}
+		} else {
+			const char *pc = memchr(host, ':', (size_t)(hend - host));
+
+			he = pc ? pc : hend;
+			if (pc) {
+				port = pc + 1;
+				np = (size_t)(hend - port);
+			}
+		}
+		hl = (size_t)(he - hs);
+		if (hl) {
+			struct kiso_value *hv = kiso_fnewstr(c, hs, hl);
+
+			for (size_t i = 0; i < hl; i++)
+				if (hv->u.s.ptr[i] >= 'A' && hv->u.s.ptr[i] <= 'Z')
+					hv->u.s.ptr[i] = (char)(hv->u.s.ptr[i] + 32);
+			v[1] = hv;
+		}
+	}
+	if (a[0] && a[0]->type != KISO_NULL)
+		q = kiso_fstr(c, a[0], NULL);
+	if (np && (!*q || strcmp(q, "port") == 0)) {
+		int64_t pv = 0;
+
+		for (size_t i = 0; i < np; i++) {
+			if (port[i] < '0' || port[i] > '9')
+				return kiso_ferr(c, "Port could not be cast to integer value as %s",
+						 kiso_frepr(c, kiso_fnewstr(c, port, np)));
+			if (pv < 100000)
+				pv = pv * 10 + (port[i] - '0');
+		}
+		if (pv > 65535)
+			return kiso_ferr(c, "Port out of range 0-65535");
+		v[5] = kiso_int(c->arena, pv, c->pos);
+	}
+	if (*q) {
+		for (size_t i = 0; i < 9; i++)
+			if (strcmp(parts[i], q) == 0) {
+				*out = v[i];
+				return 0;
+			}
+		return kiso_ferr(c, "urlsplit: unknown URL component: %s", q);
+	}
+	m = kiso_map_new(c->arena, c->pos);
+	for (size_t i = 0; i < 9; i++)
+		kiso_map_set(c->arena, m, parts[i], v[i]);
+	*out = m;
+	return 0;
+}
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f')
+		return (ch | 0x20) - 'a' + 10;
+	return -1;
+}
+
+/* Python's unquote_plus(): '+' is a space, %XX a byte (bad UTF-8 is U+FFFD). */
+static int f_urldecode(struct kiso_value **out, struct kiso_tmpl_call *c)
+{
+	struct kiso_buf b = KISO_BUF_INIT, r = KISO_BUF_INIT;
+	const char *s;
+	size_t n, i = 0;
+	BIND0("urldecode");
+
+	if (c->input->type != KISO_STR)
+		return kiso_ftypeerr(c, "'%s' object has no attribute 'replace'",
+				     kiso_value_type_name(c->input));
+	s = c->input->u.s.ptr;
+	n = c->input->u.s.len;
+	for (size_t k = 0; k < n; k++) {
+		if (s[k] == '+') {
+			kiso_buf_putc(&b, ' ');
+		} else if (s[k] == '%' && k + 2 < n && hexval(s[k + 1]) >= 0 &&
+			   hexval(s[k + 2]) >= 0) {
+			kiso_buf_putc(&b, (char)(hexval(s[k + 1]) * 16 + hexval(s[k + 2])));
+			k += 2;
+		} else {
+			kiso_buf_add(&b, s + k, 1);
+		}
+	}
+	/* decoded bytes that are not UTF-8 become U+FFFD, as errors='replace' */
+	while (i < b.len) {
+		size_t from = i;
+		uint32_t cp = kiso_utf8_next(b.ptr, b.len, &i);
+
+		if (cp >= 0x80 && i - from == 1)
+			kiso_utf8_put(&r, 0xfffd);
+		else
+			kiso_buf_add(&r, b.ptr + from, i - from);
+	}
+	kiso_buf_release(&b);
+	*out = kiso_fbufstr(c, &r);
+	return 0;
+}
+
+/* ---- relpath (os.path.relpath, on the controller) ---- */
+
+/* os.path.abspath(): normalised, relative to the current directory. */
+static struct kiso_value *abspath(struct kiso_tmpl_call *c, const char *p)
+{
+	struct kiso_value *parts = kiso_list_new(c->arena, c->pos);
+	struct kiso_buf b = KISO_BUF_INIT;
+	char cwd[4096];
+	const char *full = p;
+
+	if (p[0] != '/') {
+		if (!getcwd(cwd, sizeof(cwd)))
+			snprintf(cwd, sizeof(cwd), "/");
+		full = kiso_arena_sprintf(c->arena, "%s/%s", cwd, p);
+	}
+	for (const char *s = full; *s;) {
+		const char *e = strchr(s, '/');
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+
+		if (len == 0 || (len == 1 && s[0] == '.')) {
+			/* skip */
+		} else if (len == 2 && s[0] == '.' && s[1] == '.') {
+			if (parts->u.list.len)
+				parts->u.list.len--;
+		} else {
+			kiso_list_push(c->arena, parts, kiso_fnewstr(c, s, len));
+		}
+		s += len + (e ? 1 : 0);
+		if (!e)
+			break;
+	}
+	kiso_buf_release(&b);
+	return parts;
+}
+
+static int f_relpath(struct kiso_value **out, struct kiso_tmpl_call *c)
+{
+	struct kiso_value *pl, *sl;
+	struct kiso_buf b = KISO_BUF_INIT;
+	const char *path, *start = ".";
+	size_t i = 0;
+	BIND("relpath", "start");
+
+	path = kiso_fstr(c, c->input, NULL);
+	if (!*path)
+		return kiso_ferr(c, "no path specified");
+	if (a[0] && a[0]->type != KISO_NULL)
+		start = kiso_fstr(c, a[0], NULL);
+	pl = abspath(c, path);
+	sl = abspath(c, start);
+	while (i < pl->u.list.len && i < sl->u.list.len &&
+	       kiso_value_equal(pl->u.list.items[i], sl->u.list.items[i]))
+		i++;
+	for (size_t k = i; k < sl->u.list.len; k++) {
+		if (b.len)
+			kiso_buf_putc(&b, '/');
+		kiso_buf_puts(&b, "..");
+	}
+	for (size_t k = i; k < pl->u.list.len; k++) {
+		if (b.len)
+			kiso_buf_putc(&b, '/');
+		kiso_buf_add(&b, pl->u.list.items[k]->u.s.ptr, pl->u.list.items[k]->u.s.len);
+	}
+	if (!b.len)
+		kiso_buf_putc(&b, '.');
+	*out = kiso_fbufstr(c, &b);
+	return 0;
+}
+
 const struct kiso_tmpl_filter kiso_filters_string[] = {
 	{ "basename", f_basename, 0 },
 	{ "capitalize", f_capitalize, 0 },
@@ -1533,6 +1821,7 @@ const struct kiso_tmpl_filter kiso_filters_string[] = {
 	{ "lower", f_lower, 0 },
 	{ "path_join", f_path_join, 0 },
 	{ "quote", f_quote, 0 },
+	{ "relpath", f_relpath, 0 },
 	{ "replace", f_replace, 0 },
 	{ "safe", f_safe, 0 },
 	{ "split", f_split, 0 },
@@ -1544,7 +1833,9 @@ const struct kiso_tmpl_filter kiso_filters_string[] = {
 	{ "trim", f_trim, 0 },
 	{ "truncate", f_truncate, 0 },
 	{ "upper", f_upper, 0 },
+	{ "urldecode", f_urldecode, 0 },
 	{ "urlencode", f_urlencode, 0 },
+	{ "urlsplit", f_urlsplit, 0 },
 	{ "wordcount", f_wordcount, 0 },
 	{ NULL, NULL, 0 },
 };

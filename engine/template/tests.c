@@ -993,6 +993,61 @@ static int t_same_file(bool *out, struct kiso_tmpl_call *c)
 	return 0;
 }
 
+/* ---- uri, url, urn (urlparse never fails on a string) ---- */
+
+static int uri_common(bool *out, struct kiso_tmpl_call *c, const char *fn, bool url,
+		      const char *only)
+{
+	struct kiso_furl u;
+	const char *why = NULL;
+	struct kiso_value *schemes = NULL;
+	int rc = 0;
+
+	if (only) {
+		rc = kiso_fbind(c, fn, NULL, 0, NULL);
+	} else {
+		static const char *const names[] = { "schemes" };
+
+		rc = kiso_fbind(c, fn, names, 1, &schemes);
+	}
+	if (rc < 0)
+		return rc;
+	*out = false;
+	if (c->input->type != KISO_STR)
+		return 0;
+	if (kiso_furlsplit(&u, c, c->input->u.s.ptr, c->input->u.s.len, &why) < 0)
+		return 0;
+	if (only) {
+		*out = strcmp(u.scheme_lower, only) == 0;
+		return 0;
+	}
+	*out = true;
+	if (schemes && kiso_value_truthy(schemes)) {
+		struct kiso_value *sv = kiso_str(c->arena, u.scheme_lower, c->pos);
+
+		if ((rc = kiso_fcontains(out, c, schemes, sv)) < 0)
+			return rc;
+	}
+	if (*out && url)
+		*out = u.nnetloc > 0 || strcmp(u.scheme_lower, "file") == 0;
+	return 0;
+}
+
+static int t_uri(bool *out, struct kiso_tmpl_call *c)
+{
+	return uri_common(out, c, "uri", false, NULL);
+}
+
+static int t_url(bool *out, struct kiso_tmpl_call *c)
+{
+	return uri_common(out, c, "url", true, NULL);
+}
+
+static int t_urn(bool *out, struct kiso_tmpl_call *c)
+{
+	return uri_common(out, c, "urn", false, "urn");
+}
+
 /* Alphabetical by name. */
 static const struct kiso_tmpl_test tests[] = {
 	{ "!=", t_ne, 0 },
@@ -1075,6 +1130,9 @@ static const struct kiso_tmpl_test tests[] = {
 	{ "undefined", t_undefined, KISO_TMPL_UNDEF_OK },
 	{ "unreachable", t_unreachable, 0 },
 	{ "upper", t_upper, 0 },
+	{ "uri", t_uri, 0 },
+	{ "url", t_url, 0 },
+	{ "urn", t_urn, 0 },
 	{ "vault_encrypted", t_vault_encrypted, 0 },
 	{ "version", t_version, 0 },
 	{ "version_compare", t_version, 0 },

@@ -503,6 +503,24 @@ FILTERS = [
     ("to_nice_yaml", "[1, 'two', {three: 3.0}, null, true]", "", ""),
     ("from_yaml", "\"- 1\\n- 0755\\n- '0755'\\n- yes\"", "", ""),
     ("bool", "' yes '", "", ""),
+    ("urlsplit", "'https://User:Pw@WWW.Example.com:8080/a/b?x=1&y=2#frag'", "", ""),
+    ("urlsplit", "'https://www.example.com/a'", "[hostname]", ""),
+    ("urlsplit", "'http://[::1]:80/x'", "[port]", ""),
+    ("urlsplit", "'http://[::1]:80/x'", "[hostname]", ""),
+    ("urlsplit", "'mailto:joe@example.com'", "", ""),
+    ("urlsplit", "'//host/p'", "", ""),
+    ("urlsplit", "'/just/a/path?q'", "", ""),
+    ("urlsplit", "'http://h:x/'", "[port]", ""),
+    ("urlsplit", "'http://h:99999/'", "[port]", ""),
+    ("urlsplit", "'http://[::1/'", "", ""),
+    ("urlsplit", "'http://h/'", "[nope]", ""),
+    ("urlsplit", "'1http://h/'", "[scheme]", ""),
+    ("urldecode", "'a+b%20c%2Fd%zz%e2%9c%93%ff'", "", ""),
+    ("urldecode", "'plain'", "", ""),
+    ("relpath", "'/etc/ssh/sshd_config'", "['/etc']", ""),
+    ("relpath", "'/etc'", "['/usr/lib']", ""),
+    ("relpath", "'/a/b/../c/./d'", "['/a/c']", ""),
+    ("relpath", "'/a'", "['/a/']", ""),
 ]
 
 TESTS = [
@@ -698,6 +716,16 @@ TESTS = [
     ("contains", "'abc'", "[b]", ""),
     ("contains", "{a: 1}", "[a]", ""),
     ("superset", "'abc'", "['ca']", ""),
+    ("uri", "'https://x.org/a'", "", ""),
+    ("uri", "'anything at all'", "", ""),
+    ("uri", "'https://x.org/a'", "[[http, ftp]]", ""),
+    ("uri", "5", "", ""),
+    ("url", "'https://x.org/a'", "", ""),
+    ("url", "'file:///etc/x'", "", ""),
+    ("url", "'mailto:a@b'", "", ""),
+    ("url", "'http://[::1'", "", ""),
+    ("urn", "'urn:isbn:0451450523'", "", ""),
+    ("urn", "'https://x'", "", ""),
 ]
 
 
