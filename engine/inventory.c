@@ -758,6 +758,10 @@ static int load_entity_vars(struct kiso_value **out, struct kiso_inventory *inv,
 			return rc;
 		if (!kiso_value_truthy(v))
 			continue;
+		if (v->type == KISO_STR && strncmp(v->u.s.ptr, "$ANSIBLE_VAULT;", 15) == 0)
+			return kiso_error_set(err, KISO_EINVALID, v->pos,
+					      "'%s' is encrypted with ansible-vault, which kiso "
+					      "cannot decrypt", files[i]);
 		if (v->type != KISO_MAP)
 			return kiso_error_set(err, KISO_EINVALID, v->pos,
 					      "variables file must hold a mapping, not a %s",

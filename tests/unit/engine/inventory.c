@@ -231,6 +231,15 @@ static void test_engine_inventory__vars_files(void **state)
 	assert_string_equal(err.msg, "variables file must hold a mapping, not a list");
 	assert_int_equal(err.pos.line, 1);
 	kiso_error_clear(&err);
+
+	put("y/hosts", "h1\n");
+	put("y/group_vars/all.yml", "$ANSIBLE_VAULT;1.1;AES256\n3133\n");
+	inv = load((const char *[]){ P("y/hosts"), NULL }, &err);
+	assert_null(inv);
+	assert_string_equal(err.msg, kiso_arena_sprintf(A, "'%s' is encrypted with ansible-vault, "
+							"which kiso cannot decrypt",
+							P("y/group_vars/all.yml")));
+	kiso_error_clear(&err);
 }
 
 static void test_engine_inventory__directory_source(void **state)
