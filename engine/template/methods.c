@@ -680,7 +680,6 @@ static int fmt_spec(struct kiso_buf *b, struct rstate *st, uint32_t off, struct 
 		type = spec[i++];
 	if (i < sl)
 		return tmpl_err(st, KISO_EFAIL, off, "invalid format specifier");
-	(void)comma;
 	struct kiso_buf t = KISO_BUF_INIT;
 	bool numeric = v->type == KISO_INT || v->type == KISO_FLOAT || v->type == KISO_BOOL;
 
@@ -742,6 +741,22 @@ static int fmt_spec(struct kiso_buf *b, struct rstate *st, uint32_t off, struct 
 	} else {
 		kiso_buf_release(&t);
 		return tmpl_err(st, KISO_EFAIL, off, "unknown format code '%c'", type);
+	}
+	if (comma && numeric && (type == 0 || type == 'd' || type == 'f')) {
+		/* thousands separators in the integer part */
+		const char *ts = kiso_buf_cstr(&t);
+		size_t lead = strspn(ts, "+-"), digits = strspn(ts + lead, "0123456789");
+		struct kiso_buf c = KISO_BUF_INIT;
+
+		kiso_buf_add(&c, ts, lead);
+		for (size_t k = 0; k < digits; k++) {
+			if (k && (digits - k) % 3 == 0)
+				kiso_buf_putc(&c, ',');
+			kiso_buf_putc(&c, ts[lead + k]);
+		}
+		kiso_buf_puts(&c, ts + lead + digits);
+		kiso_buf_release(&t);
+		t = c;
 	}
 	size_t len = tmpl_utf8_len(kiso_buf_cstr(&t), t.len);
 
