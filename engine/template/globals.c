@@ -101,7 +101,7 @@ static int g_range(struct ev *out, struct rstate *st, uint32_t off, struct gargs
 		cnt = ((__int128)start - stop - step - 1) / -(__int128)step;
 	if (cnt > (__int128)tmpl_limits.max_items)
 		return tmpl_err(st, KISO_EFAIL, off,
-				"range too big (%lld items, kiso allows %zu)", (long long)cnt,
+				"range too big (%llu items, kiso allows %zu)", (unsigned long long)cnt,
 				tmpl_limits.max_items);
 	struct kiso_value *l = owned_list(st);
 
