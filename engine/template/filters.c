@@ -38,6 +38,7 @@ bool kiso_fis_undef(const struct kiso_value *v)
 static const struct kiso_tmpl_filter *const families[] = {
 	kiso_filters_data,
 	kiso_filters_list,
+	kiso_filters_random,
 	kiso_filters_regex,
 	kiso_filters_string,
 };

@@ -18,6 +18,7 @@
 /* The families; each array ends with a { NULL } entry. */
 extern const struct kiso_tmpl_filter kiso_filters_data[];
 extern const struct kiso_tmpl_filter kiso_filters_list[];
+extern const struct kiso_tmpl_filter kiso_filters_random[];
 extern const struct kiso_tmpl_filter kiso_filters_regex[];
 extern const struct kiso_tmpl_filter kiso_filters_string[];
 

@@ -162,6 +162,23 @@ static void test_engine_template_filters__fileglob(void **state)
 	kiso_arena_free(H_A);
 }
 
+/* Without a seed: in range, and every value of a small range comes up. */
+static void test_engine_template_filters__random_unseeded(void **state)
+{
+	bool seen[4] = { false, false, false, false };
+
+	H_A = kiso_arena_new();
+	for (int i = 0; i < 400; i++) {
+		const char *r = h_call(false, "random", "4", "", "");
+
+		assert_true(strlen(r) == 1 && r[0] >= '0' && r[0] <= '3');
+		seen[r[0] - '0'] = true;
+	}
+	assert_true(seen[0] && seen[1] && seen[2] && seen[3]);
+	assert_string_equal(h_call(false, "shuffle", "[1]", "", ""), "[1]");
+	kiso_arena_free(H_A);
+}
+
 /* Variables for the evaluator: the keys of a YAML map. */
 static struct kiso_value *chain_vars;
 
@@ -229,6 +246,7 @@ int main(void)
 		cmocka_unit_test(test_engine_template_filters__big_results_are_bounded),
 		cmocka_unit_test(test_engine_template_filters__fileglob),
 		cmocka_unit_test(test_engine_template_filters__chains),
+		cmocka_unit_test(test_engine_template_filters__random_unseeded),
 	};
 
 	/* gen_cases.py computed expanduser with this HOME */
