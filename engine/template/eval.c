@@ -866,6 +866,12 @@ static int str_format_mod(struct kiso_value **out, struct rstate *st, uint32_t o
 		}
 		char conv = s[i];
 
+		/* width and precision: Python allows any, kiso bounds the output */
+		for (size_t q = 1; q < k; q++)
+			if (spec[q] >= '1' && spec[q] <= '9' && strtol(spec + q, NULL, 10) > 100000) {
+				rc = tmpl_err(st, KISO_EFAIL, off, "format width or precision too big");
+				goto out;
+			}
 		if (ai >= nargs) {
 			rc = tmpl_err(st, KISO_EFAIL, off, "not enough arguments for format string");
 			goto out;

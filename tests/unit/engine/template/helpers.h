@@ -37,7 +37,7 @@ static int var_lookup(void *data, const char *name, struct kiso_value **out,
 		      struct kiso_error *err)
 {
 	(void)data;
-	LOOKUPS++;
+	__atomic_fetch_add(&LOOKUPS, 1, __ATOMIC_RELAXED);
 	if (!strcmp(name, "broken"))
 		return kiso_error_set(err, KISO_EFAIL, KISO_POS_NONE, "recursive loop in 'broken'");
 	*out = kiso_map_get(V, name);
