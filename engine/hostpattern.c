@@ -102,7 +102,7 @@ int kiso_inv_parse_address(char **host, long *port, struct kiso_arena *a, const 
 /* ------------------------------------------------------------------ */
 /* expand_hostname_range */
 
-#define MAX_EXPANDED 1000000
+#define MAX_EXPANDED 100000
 
 static const char LETTERS[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 

@@ -35,6 +35,8 @@ struct group_x {
 	size_t cap_children, cap_parents, cap_hosts;
 	bool implicit_all;       /* child of 'all' by reconciliation only */
 	bool mark;               /* scratch for walks */
+	unsigned stamp;          /* scratch for is_ancestor() */
+	size_t indeg;            /* scratch for depths */
 };
 
 struct host_x {
@@ -71,6 +73,7 @@ struct kiso_inventory_priv {
 	size_t nlayers, cap_layers;
 	struct kiso_value *cur_file; /* inventory_file for new hosts (str or null) */
 	struct kiso_value *cur_dir;  /* inventory_dir */
+	unsigned stamp;              /* for is_ancestor() */
 };
 
 /* ------------------------------------------------------------------ */
@@ -310,7 +313,7 @@ struct kiso_inv_group *kiso_inv_add_group(struct kiso_inventory *inv, const char
 static void join_group(struct kiso_inventory *inv, struct kiso_inv_host *h,
 		       struct kiso_inv_group *g)
 {
-	if (ptr_has((void *const *)g->hosts, g->nhosts, h)) {
+	if (ptr_has((void *const *)h->groups, h->ngroups, g)) {
 		if (HX(h)->implicit_ungrouped && strcmp(g->name, "ungrouped") == 0) {
 			/* made explicit: moves to where Ansible would add it */
 			HX(h)->implicit_ungrouped = false;
@@ -321,12 +324,6 @@ static void join_group(struct kiso_inventory *inv, struct kiso_inv_host *h,
 	}
 	ptr_push(inv->arena, &g->hosts, &g->nhosts, &GX(g)->cap_hosts, h);
 	ptr_push(inv->arena, &h->groups, &h->ngroups, &HX(h)->cap_groups, g);
-}
-
-static void leave_group(struct kiso_inv_host *h, struct kiso_inv_group *g)
-{
-	ptr_remove(&g->hosts, &g->nhosts, h);
-	ptr_remove(&h->groups, &h->ngroups, g);
 }
 
 int kiso_inv_add_host(struct kiso_inv_host **out, struct kiso_inventory *inv, const char *name,
@@ -361,18 +358,31 @@ int kiso_inv_add_host(struct kiso_inv_host **out, struct kiso_inventory *inv, co
 	return 0;
 }
 
-/* Is 'anc' an ancestor of g (or g itself)? */
-static bool is_ancestor(const struct kiso_inv_group *anc, const struct kiso_inv_group *g,
-			unsigned depth)
+/* Is 'anc' an ancestor of g (or g itself)? Iterative, each group seen once. */
+static bool is_ancestor(struct kiso_inventory *inv, const struct kiso_inv_group *anc,
+			struct kiso_inv_group *g)
 {
-	if (anc == g)
-		return true;
-	if (depth > 100000)
-		return true;
-	for (size_t i = 0; i < g->nparents; i++)
-		if (is_ancestor(anc, g->parents[i], depth + 1))
-			return true;
-	return false;
+	struct kiso_inv_group **stack = NULL;
+	size_t n = 0, cap = 0;
+	unsigned stamp = ++inv->priv->stamp;
+	bool found = false;
+
+	ptr_push(inv->arena, &stack, &n, &cap, g);
+	GX(g)->stamp = stamp;
+	while (n && !found) {
+		struct kiso_inv_group *x = stack[--n];
+
+		if (x == anc) {
+			found = true;
+			break;
+		}
+		for (size_t i = 0; i < x->nparents; i++)
+			if (GX(x->parents[i])->stamp != stamp) {
+				GX(x->parents[i])->stamp = stamp;
+				ptr_push(inv->arena, &stack, &n, &cap, x->parents[i]);
+			}
+	}
+	return found;
 }
 
 int kiso_inv_add_child(struct kiso_inventory *inv, struct kiso_inv_group *parent,
@@ -394,7 +404,7 @@ int kiso_inv_add_child(struct kiso_inventory *inv, struct kiso_inv_group *parent
 		}
 		return 0;
 	}
-	if (is_ancestor(child, parent, 0))
+	if (is_ancestor(inv, child, parent))
 		return kiso_error_set(err, KISO_EINVALID, pos,
 				      "adding group '%s' as child to '%s' creates a recursive "
 				      "dependency loop", child->name, parent->name);
@@ -497,22 +507,36 @@ void kiso_inv_host_set(struct kiso_inventory *inv, struct kiso_inv_host *h,
 /* ------------------------------------------------------------------ */
 /* reconciliation and depth */
 
-static int depth_of(struct kiso_inv_group *g, unsigned guard)
+/*
+ * Group.depth: the longest path from a group without parents, computed in
+ * topological order (the graph has no cycles: kiso_inv_add_child refuses).
+ */
+static void compute_depths(struct kiso_inventory *inv)
 {
-	int d = 0;
+	struct kiso_inv_group **queue = kiso_arena_alloc(inv->arena,
+							 (inv->ngroups + 1) * sizeof(*queue));
+	size_t head = 0, tail = 0;
 
-	if (g->depth >= 0)
-		return g->depth;
-	if (guard > 100000)
-		return 0;
-	for (size_t i = 0; i < g->nparents; i++) {
-		int pd = depth_of(g->parents[i], guard + 1) + 1;
+	for (size_t i = 0; i < inv->ngroups; i++) {
+		struct kiso_inv_group *g = inv->groups[i];
 
-		if (pd > d)
-			d = pd;
+		g->depth = 0;
+		GX(g)->indeg = g->nparents;
+		if (!g->nparents)
+			queue[tail++] = g;
 	}
-	g->depth = d;
-	return d;
+	while (head < tail) {
+		struct kiso_inv_group *g = queue[head++];
+
+		for (size_t i = 0; i < g->nchildren; i++) {
+			struct kiso_inv_group *c = g->children[i];
+
+			if (c->depth < g->depth + 1)
+				c->depth = g->depth + 1;
+			if (GX(c)->indeg && --GX(c)->indeg == 0)
+				queue[tail++] = c;
+		}
+	}
 }
 
 /* Does h belong (directly or through ancestors) to a group but all/ungrouped? */
@@ -536,49 +560,63 @@ static bool in_real_group(struct kiso_inventory *inv, struct kiso_inv_host *h)
 static void reconcile(struct kiso_inventory *inv)
 {
 	struct kiso_inv_group *all = inv->groups[0], *ungrouped = inv->groups[1];
+	size_t k = 0;
 
-	/* undo the previous reconciliation */
-	for (size_t i = 0; i < inv->ngroups; i++) {
-		struct kiso_inv_group *g = inv->groups[i];
+	/* undo the previous reconciliation (in bulk: inventories may be big) */
+	for (size_t i = 0; i < all->nchildren; i++) {
+		struct kiso_inv_group *g = all->children[i];
 
 		if (GX(g)->implicit_all) {
-			ptr_remove(&all->children, &all->nchildren, g);
 			ptr_remove(&g->parents, &g->nparents, all);
 			GX(g)->implicit_all = false;
+		} else {
+			all->children[k++] = g;
 		}
 	}
-	for (size_t i = 0; i < inv->nhosts; i++) {
-		struct kiso_inv_host *h = inv->hosts[i];
+	all->nchildren = k;
+	k = 0;
+	for (size_t i = 0; i < ungrouped->nhosts; i++) {
+		struct kiso_inv_host *h = ungrouped->hosts[i];
 
 		if (HX(h)->implicit_ungrouped) {
-			leave_group(h, ungrouped);
+			ptr_remove(&h->groups, &h->ngroups, ungrouped);
 			HX(h)->implicit_ungrouped = false;
+		} else {
+			ungrouped->hosts[k++] = h;
 		}
 	}
+	ungrouped->nhosts = k;
 	/* every group without a parent is a child of all */
 	for (size_t i = 1; i < inv->ngroups; i++) {
 		struct kiso_inv_group *g = inv->groups[i];
 
-		if (g->nparents == 0 && kiso_inv_add_child(inv, all, g, g->pos, NULL) == 0)
+		if (g->nparents == 0) {
+			ptr_push(inv->arena, &all->children, &all->nchildren,
+				 &GX(all)->cap_children, g);
+			ptr_push(inv->arena, &g->parents, &g->nparents, &GX(g)->cap_parents, all);
 			GX(g)->implicit_all = true;
+		}
 	}
-	/* hosts in no group join ungrouped; others leave it */
+	/* hosts in a real group leave ungrouped; hosts in none join it */
+	k = 0;
+	for (size_t i = 0; i < ungrouped->nhosts; i++) {
+		struct kiso_inv_host *h = ungrouped->hosts[i];
+
+		if (in_real_group(inv, h))
+			ptr_remove(&h->groups, &h->ngroups, ungrouped);
+		else
+			ungrouped->hosts[k++] = h;
+	}
+	ungrouped->nhosts = k;
 	for (size_t i = 0; i < inv->nhosts; i++) {
 		struct kiso_inv_host *h = inv->hosts[i];
-		bool in_ungrouped = ptr_has((void *const *)h->groups, h->ngroups, ungrouped);
 
-		if (in_ungrouped) {
-			if (in_real_group(inv, h))
-				leave_group(h, ungrouped);
-		} else if (h->ngroups == 0 || (h->ngroups == 1 && h->groups[0] == all)) {
+		if (h->ngroups == 0 || (h->ngroups == 1 && h->groups[0] == all)) {
 			join_group(inv, h, ungrouped);
 			HX(h)->implicit_ungrouped = true;
 		}
 	}
-	for (size_t i = 0; i < inv->ngroups; i++)
-		inv->groups[i]->depth = -1;
-	for (size_t i = 0; i < inv->ngroups; i++)
-		depth_of(inv->groups[i], 0);
+	compute_depths(inv);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1064,15 +1102,26 @@ int kiso_inventory_load_string(struct kiso_inventory *inv, const char *text, siz
 /* ------------------------------------------------------------------ */
 /* queries */
 
+/* Appends g and all its ancestors, each once (marks are cleared by the caller). */
 static void collect_ancestors(struct kiso_inv_group *g, struct kiso_inv_group ***arr, size_t *n,
 			      size_t *cap, struct kiso_arena *a)
 {
+	size_t from = *n;
+
 	if (GX(g)->mark)
 		return;
 	GX(g)->mark = true;
 	ptr_push(a, arr, n, cap, g);
-	for (size_t i = 0; i < g->nparents; i++)
-		collect_ancestors(g->parents[i], arr, n, cap, a);
+	/* the array itself is the work list */
+	for (size_t i = from; i < *n; i++) {
+		struct kiso_inv_group *x = (*arr)[i];
+
+		for (size_t j = 0; j < x->nparents; j++)
+			if (!GX(x->parents[j])->mark) {
+				GX(x->parents[j])->mark = true;
+				ptr_push(a, arr, n, cap, x->parents[j]);
+			}
+	}
 }
 
 static int cmp_groups(const void *x, const void *y)

@@ -5,7 +5,8 @@
  * Each input is parsed as an INI inventory from memory (no files). When
  * that works, every host's merged variables are computed and dumped as
  * JSON, with its group names and the 'groups' map. The same bytes are
- * also read as one Python literal, and each line of the input is used as
+ * also read as one Python literal and as an inventory in automatic mode
+ * (YAML inventory first, then INI), and each line of the input is used as
  * a host pattern against the inventory (lines with '@' are skipped: they
  * would name limit files). One inventory and one arena per input, freed
  * at the end, so the leak checker sees any leak.
@@ -60,6 +61,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (kiso_inv_literal(&lit, a, text, size, KISO_POS_NONE) == 0)
 		kiso_value_repr(&b, lit);
+	{
+		struct kiso_inventory *auto_inv = kiso_inventory_new();
+		struct kiso_error aerr = KISO_ERROR_INIT;
+
+		if (kiso_inventory_load_string(auto_inv, text, size, "fuzz", KISO_INV_AUTO,
+					       &aerr) == 0)
+			for (size_t i = 0; i < auto_inv->nhosts; i++)
+				kiso_value_json(&b, kiso_inventory_host_vars(a, auto_inv,
+									     auto_inv->hosts[i]),
+						-1, true);
+		kiso_inventory_free(auto_inv);
+	}
 	kiso_buf_release(&b);
 	kiso_arena_free(a);
 	kiso_inventory_free(inv);
