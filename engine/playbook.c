@@ -742,13 +742,13 @@ int kiso_playbook_load(struct kiso_playbook **out, struct kiso_arena *a, const c
 	load_playbook_file(&L, &S, path, path, KISO_POS_NONE, NULL);
 
 	/* sort what this load added */
-	{
+	if (diags->len > before) {
 		struct kiso_diags part = { diags->items + before, diags->len - before, 0 };
 		sort_diags(&L, &part);
-		if (warnings) {
-			struct kiso_diags wp = { warnings->items + wbefore, warnings->len - wbefore, 0 };
-			sort_diags(&L, &wp);
-		}
+	}
+	if (warnings && warnings->len > wbefore) {
+		struct kiso_diags wp = { warnings->items + wbefore, warnings->len - wbefore, 0 };
+		sort_diags(&L, &wp);
 	}
 	return diags->len > before ? KISO_EINVALID : 0;
 }
