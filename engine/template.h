@@ -12,6 +12,26 @@
  *
  * Results are allocated in ctx->arena. Compiled templates are cached by
  * source text inside the template engine; callers never see them.
+ *
+ * Errors: syntax errors (also unknown filters and tests, as Jinja2's
+ * compile step reports them) are KISO_ESYNTAX; using an undefined value
+ * is KISO_EUNDEFINED with Jinja2's text ("'x' is undefined", "'dict
+ * object' has no attribute 'y'", "list object has no element 3");
+ * Python's TypeError/ValueError texts otherwise ("unsupported operand
+ * type(s) for +: 'int' and 'str'"). Every message carries the
+ * file:line:col of the expression, computed from the position given for
+ * the start of the source.
+ *
+ * Known differences from Jinja2/Ansible:
+ * integers are 64-bit (overflow is an error, not a bignum); tuples are
+ * lists outside the engine (inside, '(1, 2)' prints as Python does);
+ * list.append/extend and dict.update only change containers the template
+ * built itself ({% set l = [] %}), never variables; str methods map case
+ * for ASCII letters only; no {% call %}, recursive loops, {% extends %},
+ * {% import %}; sets and bytes are not values. Hostile templates are
+ * bounded: 10 million items per list (range(), '*'), 256 MiB per string
+ * and output, 100 million loop iterations and macro calls per render,
+ * nesting depth 200.
  */
 #ifndef KISO_TEMPLATE_H
 #define KISO_TEMPLATE_H
@@ -67,15 +87,25 @@ int kiso_tmpl_check_expr(const char *expr, size_t len, struct kiso_pos pos,
 
 /*
  * Renders template text to text (a template file, `kiso render --file`),
- * appending to out. This is what Ansible's template module writes.
+ * appending to out. This is what Ansible's template module writes:
+ * trim_blocks on, lstrip_blocks off, None printed as '', the source's
+ * trailing newlines kept, '\r\n' turned into '\n', backslash escapes in
+ * string literals interpreted.
  */
 int kiso_tmpl_render_text(struct kiso_buf *out, struct kiso_tmpl_ctx *ctx, const char *src,
 			  size_t len, struct kiso_pos pos, struct kiso_error *err);
 
 /*
  * Ansible's Templar.template(v): strings are rendered, lists and maps
- * recursively (keys too), other scalars and KISO_VF_UNSAFE values are
- * returned as they are. A string whose rendered text starts with '[' or
+ * recursively (map values; keys are not templated, as in Ansible 2.14),
+ * other scalars, KISO_VF_UNSAFE and KISO_VF_VAULT values are returned as
+ * they are. A container with nothing to render comes back as the same
+ * pointer; otherwise a new container (the input is never changed). A
+ * string "{{ name }}" alone whose variable is a number, bool or None
+ * returns that value (Ansible's SINGLE_VAR shortcut). Inside {{ }} of a
+ * value string, backslashes in string literals are literal (Ansible's
+ * escape_backslashes). The result is flagged KISO_VF_UNSAFE when an
+ * unsafe value or a lookup contributed to it. A string whose rendered text starts with '[' or
  * '{', or is 'True'/'False', is turned back into a value as Ansible's
  * ansible_concat does (ast.literal_eval); anything else stays a string
  * ("{{ 1 + 1 }}" gives the string '2'). A string without template markers
@@ -87,7 +117,8 @@ int kiso_tmpl_render_value(struct kiso_value **out, struct kiso_tmpl_ctx *ctx,
 /*
  * Evaluates a bare Jinja2 expression to its native value ('when:' is
  * "{{ (EXPR) }}" in Ansible, but kiso keeps the native result so that
- * callers can take its truth value).
+ * callers can take its truth value). An undefined result is an error.
+ * Tuples come back as lists.
  */
 int kiso_tmpl_eval(struct kiso_value **out, struct kiso_tmpl_ctx *ctx, const char *expr,
 		   size_t len, struct kiso_pos pos, struct kiso_error *err);

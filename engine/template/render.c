@@ -536,13 +536,14 @@ bool kiso_tmpl_has_template(const char *s, size_t len)
 	return false;
 }
 
-static struct kiso_tmpl_ctx empty_ctx;
 
 static void state_init(struct rstate *st, struct kiso_tmpl_ctx *ctx, struct kiso_error *err,
 		       const struct tmpl *t, struct kiso_pos pos, struct kiso_arena *fallback)
 {
 	memset(st, 0, sizeof(*st));
-	st->ctx = ctx ? ctx : &empty_ctx;
+	if (!ctx || !(ctx->arena || fallback))
+		KISO_BUG("struct kiso_tmpl_ctx without an arena");
+	st->ctx = ctx;
 	st->a = st->ctx->arena ? st->ctx->arena : fallback;
 	st->err = err;
 	st->t = t;
@@ -733,6 +734,8 @@ static int render_rec(struct kiso_value **out, struct kiso_tmpl_ctx *ctx,
 int kiso_tmpl_render_value(struct kiso_value **out, struct kiso_tmpl_ctx *ctx,
 			   const struct kiso_value *v, struct kiso_error *err)
 {
+	if (!ctx || !ctx->arena)
+		KISO_BUG("struct kiso_tmpl_ctx without an arena");
 	return render_rec(out, ctx, v, err, 0);
 }
 
