@@ -1611,8 +1611,8 @@ static int f_urlsplit(struct kiso_value **out, struct kiso_tmpl_call *c)
 	v[7] = kiso_str(c->arena, u.scheme_lower, c->pos);
 	/* userinfo@hostinfo, split at the last '@' */
 	at = u.nnetloc ? memrchr(u.netloc, '@', u.nnetloc) : NULL;
-	host = at ? at + 1 : u.netloc;
-	hend = u.netloc + u.nnetloc;
+	host = at ? at + 1 : u.nnetloc ? u.netloc : NULL;
+	hend = host ? u.netloc + u.nnetloc : NULL;
 	if (at) {
 		const char *pc = memchr(u.netloc, ':', (size_t)(at - u.netloc));
 
