@@ -564,16 +564,33 @@ static int f_tojson(struct kiso_value **out, struct kiso_tmpl_call *c)
 	return 0;
 }
 
+/*
+ * A parse error inside a string given to from_json/from_yaml: the message
+ * keeps the place in the string, the error takes the filter's position.
+ */
+static int string_parse_error(struct kiso_tmpl_call *c, int rc)
+{
+	struct kiso_error inner = *c->err;
+
+	kiso_error_clear(c->err);
+	if (inner.pos.line > 0)
+		return kiso_error_set(c->err, rc, c->pos, "%s: line %d column %d", inner.msg,
+				      inner.pos.line, inner.pos.col);
+	return kiso_error_set(c->err, rc, c->pos, "%s", inner.msg);
+}
+
 static int f_from_json(struct kiso_value **out, struct kiso_tmpl_call *c)
 {
+	int rc;
 	BIND("from_json", "cls", "object_hook", "parse_float", "parse_int", "parse_constant",
 	     "object_pairs_hook", "strict");
 
 	if (c->input->type != KISO_STR)
 		return kiso_ftypeerr(c, "the JSON object must be str, bytes or bytearray, not %s",
 				     kiso_value_type_name(c->input));
-	return kiso_json_parse(out, c->arena, c->input->u.s.ptr, c->input->u.s.len, "<string>",
-			       c->err);
+	rc = kiso_json_parse(out, c->arena, c->input->u.s.ptr, c->input->u.s.len, "<string>",
+			     c->err);
+	return rc < 0 ? string_parse_error(c, rc) : 0;
 }
 
 /* PyYAML's yaml.dump() keyword arguments into kiso_yaml_dump() options. */
@@ -641,26 +658,30 @@ static int f_to_nice_yaml(struct kiso_value **out, struct kiso_tmpl_call *c)
 
 static int f_from_yaml(struct kiso_value **out, struct kiso_tmpl_call *c)
 {
+	int rc;
 	BIND0("from_yaml");
 
 	if (c->input->type != KISO_STR) {
 		*out = c->input;
 		return 0;
 	}
-	return kiso_yaml_load(out, c->arena, c->input->u.s.ptr, c->input->u.s.len, "<string>",
-			      c->err);
+	rc = kiso_yaml_load(out, c->arena, c->input->u.s.ptr, c->input->u.s.len, "<string>",
+			    c->err);
+	return rc < 0 ? string_parse_error(c, rc) : 0;
 }
 
 static int f_from_yaml_all(struct kiso_value **out, struct kiso_tmpl_call *c)
 {
+	int rc;
 	BIND0("from_yaml_all");
 
 	if (c->input->type != KISO_STR) {
 		*out = c->input;
 		return 0;
 	}
-	return kiso_yaml_load_all(out, c->arena, c->input->u.s.ptr, c->input->u.s.len,
-				  "<string>", c->err);
+	rc = kiso_yaml_load_all(out, c->arena, c->input->u.s.ptr, c->input->u.s.len, "<string>",
+				c->err);
+	return rc < 0 ? string_parse_error(c, rc) : 0;
 }
 
 /* ---- base64 and hashes ---- */

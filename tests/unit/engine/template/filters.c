@@ -90,6 +90,14 @@ static void test_engine_template_filters__error_position(void **state)
 	assert_int_equal(err.pos.col, 7);
 	assert_string_equal(err.msg, "Unexpected templating type error occurred: dict2items "
 				     "requires a dictionary, got <class 'int'> instead.");
+	/* a parse error inside the string: the filter's position, the string's line */
+	kiso_error_clear(&err);
+	c = call_new(&err, kiso_str(H_A, "{\"a\": 1,\n x}", KISO_POS_NONE));
+	assert_true(kiso_tmpl_filter_find("from_json")->fn(&out, c) < 0);
+	assert_string_equal(err.pos.file, "t.j2");
+	assert_int_equal(err.pos.line, 3);
+	assert_string_equal(err.msg, "expecting property name enclosed in double quotes: line 2 "
+				     "column 2");
 	kiso_arena_free(H_A);
 }
 
