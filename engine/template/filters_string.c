@@ -438,14 +438,8 @@ static int f_split(struct kiso_value **out, struct kiso_tmpl_call *c)
 			break;
 		start = i;
 		if (max >= 0 && done >= max) {
-			/* the rest, right-stripped */
-			size_t end = i, k = i;
-
-			while (k < n) {
-				if (!kiso_cp_space(kiso_utf8_next(s, n, &k)))
-					end = k;
-			}
-			kiso_list_push(c->arena, l, kiso_fnewstr(c, s + start, end - start));
+			/* the rest as it is (trailing whitespace kept, as Python) */
+			kiso_list_push(c->arena, l, kiso_fnewstr(c, s + start, n - start));
 			break;
 		}
 		while (i < n) {
