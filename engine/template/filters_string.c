@@ -52,8 +52,9 @@ static struct kiso_value *recase(struct kiso_tmpl_call *c, const char *s, size_t
 
 		if (cp == 0xdf && (mode == UPPER || ((mode == CAPITALIZE && from == 0) ||
 						      (mode == TITLE && start)))) {
-			/* Python's full case mapping: 'ß'.upper() is 'SS' */
-			kiso_buf_puts(&b, mode == UPPER ? "SS" : "Ss");
+			/* Python's full case mapping: 'ß'.upper() is 'SS' (Jinja2's title
+			 * upper()s the first letter), 'ß'.capitalize() is 'Ss' */
+			kiso_buf_puts(&b, mode == CAPITALIZE ? "Ss" : "SS");
 			start = false;
 		} else if (cp < 0x80 || i - from > 1) {
 			uint32_t r = cp;

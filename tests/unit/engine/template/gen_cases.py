@@ -118,6 +118,8 @@ FILTERS = [
     ("capitalize", "'hELLO wORLD'", "", ""),
     ("title", "'hello wORLD-foo (bar) [baz] x_y'", "", ""),
     ("title", "\"it's o'neil\"", "", ""),
+    ("title", "'ßa straße'", "", ""),
+    ("capitalize", "'ßA'", "", ""),
     ("trim", "'  a b  '", "", ""),
     ("trim", "'xxaxx'", "[x]", ""),
     ("trim", "'\t\n a\n'", "", ""),
