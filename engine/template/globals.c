@@ -3,7 +3,8 @@
  * range(), dict(), namespace(), now(), and Ansible's lookup(), query()
  * and q() with the lookup plugins file, env, template, vars,
  * first_found, fileglob, items, list, dict, indexed_items, together,
- * nested and sequence.
+ * nested, sequence, subelements, pipe and lines (the last two run a
+ * command on the controller, as Ansible does; not in fuzzing builds).
  *
  * lookup() returns what Ansible's Templar._lookup returns: a list with
  * wantlist=True (and always for query/q), otherwise the strings joined
@@ -21,6 +22,7 @@
 #include <errno.h>
 #include <glob.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 
 static const char *const globals[] = {
@@ -634,6 +636,384 @@ static int lk_nested(struct kiso_value *res, struct rstate *st, uint32_t off, st
 	return 0;
 }
 
+/* Python's int(s, 0): 0x/0o/0b prefixes, no leading zeros on decimals. */
+static bool int0(const char *s, int64_t *out)
+{
+	int base = 10;
+	const char *p = s;
+	char *end;
+	bool neg = false;
+
+	if (*p == '-' || *p == '+')
+		neg = *p++ == '-';
+	if (p[0] == '0' && p[1] && strchr("xXoObB", p[1])) {
+		base = (p[1] | 0x20) == 'x' ? 16 : (p[1] | 0x20) == 'o' ? 8 : 2;
+		p += 2;
+	} else if (p[0] == '0' && p[1]) {
+		return false;
+	}
+	if (!*p || *p == '-' || *p == '+' || isspace((unsigned char)*p))
+		return false;
+	errno = 0;
+	long long v = strtoll(p, &end, base);
+
+	if (*end || errno)
+		return false;
+	*out = neg ? -v : v;
+	return true;
+}
+
+/* One printf conversion of a Python %-format with exactly one '%'. */
+static int seq_format(struct kiso_buf *b, const char *fmt, int64_t v)
+{
+	const char *pc = strchr(fmt, '%');
+	char spec[40];
+	size_t k = 0;
+	const char *q = pc + 1;
+
+	spec[k++] = '%';
+	while (*q && strchr("-+ #0", *q) && k < 10)
+		spec[k++] = *q++;
+	while (*q && isdigit((unsigned char)*q) && k < 20)
+		spec[k++] = *q++;
+	if (*q == '.') {
+		spec[k++] = *q++;
+		while (*q && isdigit((unsigned char)*q) && k < 30)
+			spec[k++] = *q++;
+	}
+	if (!*q || (isdigit((unsigned char)*q)))
+		return -1;
+	char conv = *q++;
+
+	kiso_buf_add(b, fmt, (size_t)(pc - fmt));
+	if (strchr("diouxX", conv)) {
+		spec[k++] = 'l';
+		spec[k++] = 'l';
+		spec[k++] = conv == 'i' || conv == 'u' ? 'd' : conv;
+		spec[k] = 0;
+		kiso_buf_printf(b, spec, (long long)v);
+	} else if (strchr("eEfFgG", conv)) {
+		spec[k++] = conv;
+		spec[k] = 0;
+		kiso_buf_printf(b, spec, (double)v);
+	} else if (conv == 's' || conv == 'r') {
+		char num[32];
+
+		snprintf(num, sizeof(num), "%lld", (long long)v);
+		spec[k++] = 's';
+		spec[k] = 0;
+		kiso_buf_printf(b, spec, num);
+	} else {
+		return -1;
+	}
+	kiso_buf_puts(b, q);
+	return 0;
+}
+
+static int lk_sequence(struct kiso_value *res, struct rstate *st, uint32_t off, struct gargs *g)
+{
+	for (size_t i = 0; i < g->nargs; i++) {
+		int rc = need_str_term(st, off, "sequence", g->args[i]);
+
+		if (rc)
+			return rc;
+		const char *term = g->args[i]->u.s.ptr;
+		int64_t start = 1, end = 0, stride = 1, count = 0;
+		bool has_end = false, has_count = false;
+		const char *fmt = "%d";
+		/* shortcut: [start-]end[/stride][:format] */
+		char *t = kiso_arena_strdup(st->a, term), *colon = strchr(t, ':');
+		bool simple = true;
+
+		if (colon) {
+			*colon = 0;
+			fmt = colon + 1;
+			if (!*fmt)
+				simple = false;
+		}
+		char *slash = strchr(t, '/'), *dash = strchr(t, '-');
+
+		if (slash)
+			*slash = 0;
+		if (dash)
+			*dash = 0;
+		if (simple && dash && !int0(t, &start))
+			simple = false;
+		if (simple && !int0(dash ? dash + 1 : t, &end))
+			simple = false;
+		if (simple && slash && !int0(slash + 1, &stride))
+			simple = false;
+		has_end = simple;
+		if (!simple) {
+			/* key=value form */
+			char *kv = kiso_arena_strdup(st->a, term), *save = NULL;
+
+			start = 1;
+			stride = 1;
+			fmt = "%d";
+			for (char *w = strtok_r(kv, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+				char *eq = strchr(w, '=');
+				int64_t *slot = NULL;
+
+				if (!eq)
+					return tmpl_err(st, KISO_EFAIL, off, "unrecognized arguments to with_sequence: ['%s']", w);
+				*eq = 0;
+				if (!strcmp(w, "start"))
+					slot = &start;
+				else if (!strcmp(w, "end"))
+					slot = &end, has_end = true;
+				else if (!strcmp(w, "count"))
+					slot = &count, has_count = true;
+				else if (!strcmp(w, "stride"))
+					slot = &stride;
+				else if (!strcmp(w, "format"))
+					fmt = eq + 1;
+				else
+					return tmpl_err(st, KISO_EFAIL, off, "unrecognized arguments to with_sequence: ['%s']", w);
+				if (slot && !int0(eq + 1, slot))
+					return tmpl_err(st, KISO_EFAIL, off, "can't parse %s=%s as integer", w, eq + 1);
+			}
+		}
+		if (!has_end && !has_count)
+			return tmpl_err(st, KISO_EFAIL, off, "must specify count or end in with_sequence");
+		if (has_end && has_count)
+			return tmpl_err(st, KISO_EFAIL, off, "can't specify both count and end in with_sequence");
+		if (has_count) {
+			if (count != 0) {
+				end = start + count * stride - 1;
+			} else {
+				start = end = stride = 0;
+			}
+		}
+		if (stride > 0 && end < start)
+			return tmpl_err(st, KISO_EFAIL, off, "to count backwards make stride negative");
+		if (stride < 0 && end > start)
+			return tmpl_err(st, KISO_EFAIL, off, "to count forward don't make stride negative");
+		size_t pcs = 0;
+
+		for (const char *c = fmt; *c; c++)
+			pcs += *c == '%';
+		if (pcs != 1)
+			return tmpl_err(st, KISO_EFAIL, off, "bad formatting string: %s", fmt);
+		if (stride == 0)
+			continue; /* Python: range() with step 0 raises; count=0 gives nothing */
+		int64_t last = end + (stride >= 0 ? 1 : -1);
+		__int128 n = stride > 0 ? ((__int128)last - start + stride - 1) / stride
+					: ((__int128)start - last - stride - 1) / -(__int128)stride;
+
+		if (n > (__int128)tmpl_limits.max_items)
+			return tmpl_err(st, KISO_EFAIL, off, "sequence too long");
+		for (int64_t k = 0; k < (int64_t)n; k++) {
+			struct kiso_buf b = KISO_BUF_INIT;
+
+			if (seq_format(&b, fmt, start + k * stride) < 0) {
+				kiso_buf_release(&b);
+				return tmpl_err(st, KISO_EFAIL, off,
+						"problem formatting %lld with %s", (long long)(start + k * stride), fmt);
+			}
+			kiso_list_push(st->a, res, kiso_strn(st->a, kiso_buf_cstr(&b), b.len, KISO_POS_NONE));
+			kiso_buf_release(&b);
+		}
+	}
+	return 0;
+}
+
+/* A copy of map m without key k (Ansible's subelements pops the key). */
+static struct kiso_value *map_without(struct rstate *st, const struct kiso_value *m, const char *k)
+{
+	struct kiso_value *c = kiso_map_new(st->a, m->pos);
+
+	for (size_t i = 0; i < m->u.map.len; i++) {
+		const struct kiso_value *key = m->u.map.items[i].key;
+
+		if (key->type == KISO_STR && !strcmp(key->u.s.ptr, k))
+			continue;
+		kiso_map_setv(st->a, c, m->u.map.items[i].key, m->u.map.items[i].val);
+	}
+	return c;
+}
+
+/* item0 with the path's last key removed from its innermost dict. */
+static struct kiso_value *pop_path(struct rstate *st, struct kiso_value *m, char **keys, size_t n)
+{
+	if (n == 1)
+		return map_without(st, m, keys[0]);
+	struct kiso_value *c = map_without(st, m, "");
+	struct kiso_value *inner = kiso_map_get(m, keys[0]);
+
+	kiso_map_set(st->a, c, keys[0], pop_path(st, inner, keys + 1, n - 1));
+	return c;
+}
+
+static int lk_subelements(struct kiso_value *res, struct rstate *st, uint32_t off, struct gargs *g)
+{
+	if (g->nargs < 2 || g->nargs > 3)
+		return tmpl_err(st, KISO_EFAIL, off, "subelements lookup expects a list of two or three items, ");
+	struct kiso_value *items = g->args[0];
+
+	if ((items->type != KISO_LIST && items->type != KISO_MAP) || g->args[1]->type != KISO_STR)
+		return tmpl_err(st, KISO_EFAIL, off,
+				"subelements lookup expects a list of two or three items, first a dict "
+				"or a list, second a string pointing to the subkey");
+	bool skip_missing = false;
+	char *path = kiso_arena_strdup(st->a, g->args[1]->u.s.ptr), *save = NULL;
+	char *keys[64];
+	size_t nk = 0;
+
+	for (char *w = strtok_r(path, ".", &save); w && nk < KISO_ARRAY_SIZE(keys); w = strtok_r(NULL, ".", &save))
+		keys[nk++] = w;
+	if (nk == 0)
+		return tmpl_err(st, KISO_EFAIL, off, "could not find '' key in iterated item");
+	if (g->nargs == 3) {
+		struct kiso_value *sm;
+
+		if (g->args[2]->type != KISO_MAP)
+			return tmpl_err(st, KISO_EFAIL, off,
+					"subelements lookup expects a list of two or three items, the optional "
+					"third item must be a dict with flags ['skip_missing']");
+		if ((sm = kiso_map_get(g->args[2], "skip_missing")))
+			skip_missing = kiso_value_truthy(sm);
+	}
+	if (items->type == KISO_MAP) {
+		struct kiso_value *sk = kiso_map_get(items, "skipped"), *l = owned_list(st);
+
+		if (sk && !(sk->type == KISO_BOOL && !sk->u.b))
+			return 0;
+		for (size_t i = 0; i < items->u.map.len; i++)
+			kiso_list_push(st->a, l, items->u.map.items[i].val);
+		items = l;
+	}
+	for (size_t i = 0; i < items->u.list.len; i++) {
+		struct kiso_value *it = items->u.list.items[i], *sv = it, *sk;
+		bool found = true;
+
+		if (it->type != KISO_MAP) {
+			struct kiso_buf b = KISO_BUF_INIT;
+
+			tmpl_repr(&b, it);
+			int rc = tmpl_err(st, KISO_EFAIL, off,
+					  "subelements lookup expects a dictionary, got '%s'", kiso_buf_cstr(&b));
+
+			kiso_buf_release(&b);
+			return rc;
+		}
+		if ((sk = kiso_map_get(it, "skipped")) && !(sk->type == KISO_BOOL && !sk->u.b))
+			continue;
+		for (size_t k = 0; k < nk && found; k++) {
+			struct kiso_value *next = kiso_map_get(sv, keys[k]);
+
+			if (!next) {
+				if (skip_missing) {
+					found = false;
+					break;
+				}
+				struct kiso_buf b = KISO_BUF_INIT;
+
+				tmpl_repr(&b, sv);
+				int rc = tmpl_err(st, KISO_EFAIL, off,
+						  "could not find '%s' key in iterated item '%s'", keys[k],
+						  kiso_buf_cstr(&b));
+
+				kiso_buf_release(&b);
+				return rc;
+			}
+			if (k + 1 < nk && next->type != KISO_MAP) {
+				if (skip_missing) {
+					found = false;
+					break;
+				}
+				return tmpl_err(st, KISO_EFAIL, off,
+						"the key %s should point to a dictionary, got '%s'", keys[k],
+						kiso_value_type_name(next));
+			}
+			if (k + 1 == nk && next->type != KISO_LIST)
+				return tmpl_err(st, KISO_EFAIL, off, "the key %s should point to a list, got '%s'",
+						keys[k], kiso_value_type_name(next));
+			sv = next;
+		}
+		if (!found)
+			continue;
+		struct kiso_value *item0 = pop_path(st, it, keys, nk);
+
+		for (size_t k = 0; k < sv->u.list.len; k++) {
+			struct kiso_value *pair = kiso_list_new(st->a, KISO_POS_NONE);
+
+			pair->flags |= TMPL_VF_TUPLE;
+			kiso_list_push(st->a, pair, item0);
+			kiso_list_push(st->a, pair, sv->u.list.items[k]);
+			kiso_list_push(st->a, res, pair);
+		}
+	}
+	return 0;
+}
+
+#ifndef KISO_FUZZING
+/* pipe and lines run a command on the controller through /bin/sh, as Ansible does. */
+static int run_cmd(char **out, size_t *len, struct rstate *st, uint32_t off, const char *cmd)
+{
+	FILE *p = popen(cmd, "r");
+	struct kiso_buf b = KISO_BUF_INIT;
+	char chunk[4096];
+	size_t n;
+
+	if (!p)
+		return tmpl_err(st, KISO_EFAIL, off, "cannot run '%s': %s", cmd, strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+		if (b.len < tmpl_limits.max_str)
+			kiso_buf_add(&b, chunk, n);
+	int status = pclose(p);
+
+	if (status != 0) {
+		kiso_buf_release(&b);
+		return tmpl_err(st, KISO_EFAIL, off, "lookup_plugin.pipe(%s) returned %d", cmd,
+				WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+	*out = kiso_arena_strndup(st->a, kiso_buf_cstr(&b), b.len);
+	*len = b.len;
+	kiso_buf_release(&b);
+	return 0;
+}
+
+static int lk_pipe(struct kiso_value *res, struct rstate *st, uint32_t off, struct gargs *g)
+{
+	for (size_t i = 0; i < g->nargs; i++) {
+		char *o;
+		size_t n;
+		int rc = need_str_term(st, off, "pipe", g->args[i]);
+
+		if (rc || (rc = run_cmd(&o, &n, st, off, g->args[i]->u.s.ptr)))
+			return rc;
+		while (n && isspace((unsigned char)o[n - 1]))
+			n--;
+		kiso_list_push(st->a, res, kiso_strn(st->a, o, n, KISO_POS_NONE));
+	}
+	return 0;
+}
+
+static int lk_lines(struct kiso_value *res, struct rstate *st, uint32_t off, struct gargs *g)
+{
+	for (size_t i = 0; i < g->nargs; i++) {
+		char *o;
+		size_t n;
+		int rc = need_str_term(st, off, "lines", g->args[i]);
+
+		if (rc || (rc = run_cmd(&o, &n, st, off, g->args[i]->u.s.ptr)))
+			return rc;
+		for (size_t s = 0; s < n;) {
+			size_t e = s;
+
+			while (e < n && o[e] != '\n' && o[e] != '\r')
+				e++;
+			kiso_list_push(st->a, res, kiso_strn(st->a, o + s, e - s, KISO_POS_NONE));
+			if (e < n && o[e] == '\r' && e + 1 < n && o[e + 1] == '\n')
+				e++;
+			s = e + 1;
+		}
+	}
+	return 0;
+}
+#endif
+
 static const struct {
 	const char *name;
 	lookup_fn fn;
@@ -650,6 +1030,12 @@ static const struct {
 	{ "indexed_items", lk_indexed_items },
 	{ "together", lk_together },
 	{ "nested", lk_nested },
+	{ "sequence", lk_sequence },
+	{ "subelements", lk_subelements },
+#ifndef KISO_FUZZING
+	{ "pipe", lk_pipe },
+	{ "lines", lk_lines },
+#endif
 };
 
 static int g_lookup(struct ev *out, struct rstate *st, uint32_t off, struct gargs *g,

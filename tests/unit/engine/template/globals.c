@@ -190,6 +190,57 @@ static void test_engine_template_globals__loop_lookups(void **state)
 	RUN(cases, E);
 }
 
+/* Ansible 2.14's results for the same calls (Templar.template) */
+static const struct tcase sequence_subelements_pipe[] = {
+	{ "{{ lookup('sequence', '5') }}",
+	  "str '1,2,3,4,5'" },
+	{ "{{ query('sequence', '2-10/2') }}",
+	  "list ['2', '4', '6', '8', '10']" },
+	{ "{{ query('sequence', '4:host%02d') }}",
+	  "list ['host01', 'host02', 'host03', 'host04']" },
+	{ "{{ query('sequence', 'start=5 end=11 stride=2 format=0x%02x') }}",
+	  "list ['0x05', '0x07', '0x09', '0x0b']" },
+	{ "{{ query('sequence', 'count=3') }}",
+	  "list ['1', '2', '3']" },
+	{ "{{ query('sequence', 'start=0 count=0') }}",
+	  "list []" },
+	{ "{{ query('sequence', 'start=1 end=3 format=%s!') }}",
+	  "list ['1!', '2!', '3!']" },
+	{ "{{ query('sequence', '10:%5.1f') }}",
+	  "list ['  1.0', '  2.0', '  3.0', '  4.0', '  5.0', '  6.0', '  7.0', '  8.0', '  9.0', ' 10.0']" },
+	{ "{{ query('sequence', 'start=10 end=1 stride=-3') }}",
+	  "list ['10', '7', '4', '1']" },
+	{ "{{ query('sequence', '0x10-0x12') }}",
+	  "list ['16', '17', '18']" },
+	{ "{{ query('subelements', [{'n': 1, 'k': [1, 2]}, {'n': 2}], 'k', {'skip_missing': True}) }}",
+	  "list [[{'n': 1}, 1], [{'n': 1}, 2]]" },
+	{ "{{ query('subelements', users | map('combine', {'g': ['a', 'b']}) | list, 'g') }}",
+	  "list [[{'name': 'bob', 'uid': 1001}, 'a'], [{'name': 'bob', 'uid': 1001}, 'b'], [{'name': 'ann', 'uid': 1000}, 'a'], [{'name': 'ann', 'uid': 1000}, 'b']]" },
+	{ "{{ query('subelements', [{'n': 1, 'a': {'b': [5], 'c': 0}}], 'a.b') }}",
+	  "list [[{'n': 1, 'a': {'c': 0}}, 5]]" },
+	{ "{{ query('subelements', {'x': {'k': [1]}}, 'k') }}",
+	  "list [[{}, 1]]" },
+	{ "{{ query('subelements', [{'k': [1], 'skipped': true}, {'k': [2]}], 'k') }}",
+	  "list [[{}, 2]]" },
+	{ "{{ lookup('pipe', 'echo hi; echo there') }}",
+	  "str 'hi\\nthere'" },
+	{ "{{ query('lines', 'printf \"a\\nb\\n\"') }}",
+	  "list ['a', 'b']" },
+};
+
+static void test_engine_template_globals__sequence_subelements_pipe(void **state)
+{
+	RUN(sequence_subelements_pipe, R);
+	assert_string_equal(E("q('sequence', 'end=1 count=2')"),
+			    "ERROR t.yml:1:2: can't specify both count and end in with_sequence");
+	assert_string_equal(E("q('sequence', '5-1')"), "ERROR t.yml:1:2: to count backwards make stride negative");
+	assert_string_equal(E("q('sequence', 'start=x end=2')"), "ERROR t.yml:1:2: can't parse start=x as integer");
+	assert_string_equal(E("q('sequence', '3:%d%d')"), "ERROR t.yml:1:2: bad formatting string: %d%d");
+	assert_string_equal(E("q('subelements', [{'n': 1}], 'k')"),
+			    "ERROR t.yml:1:2: could not find 'k' key in iterated item '{'n': 1}'");
+	assert_string_equal(E("lookup('pipe', 'exit 3')"), "ERROR t.yml:1:7: lookup_plugin.pipe(exit 3) returned 3");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +250,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_engine_template_globals__template_env_vars, fs_setup, fs_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_template_globals__first_found_fileglob, fs_setup, fs_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_template_globals__loop_lookups, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_engine_template_globals__sequence_subelements_pipe, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
