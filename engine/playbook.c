@@ -250,6 +250,59 @@ struct pb_state {
 
 static void check_handlers(struct pb_loader *L, struct kiso_play *p);
 
+/* Loads one vars file (a mapping of variables); false when missing. */
+static bool load_vars_file(struct pb_loader *L, const struct kiso_value *name)
+{
+	const char *path = pb_join(L, L->basedir, name->u.s.ptr);
+	struct kiso_value *v;
+
+	if (!pb_is_file(path))
+		return false;
+	v = pb_load_yaml(L, path, name->pos);
+	if (v && v->type != KISO_MAP && v->type != KISO_NULL)
+		pb_error(L, v->pos, "vars file '%s' must hold a mapping of variables, got %s",
+			 name->u.s.ptr, pb_type_desc(v));
+	else if (v)
+		pb_check_templates(L, v);
+	return true;
+}
+
+/*
+ * vars_files whose names hold no template are read now (relative to the
+ * playbook's directory): a missing one is an error, and for a list of
+ * alternatives (the first found wins) at least one must exist unless a
+ * later one is a template.
+ */
+static void check_vars_files(struct pb_loader *L, struct kiso_play *p)
+{
+	for (size_t i = 0; i < p->vars_files->u.list.len; i++) {
+		const struct kiso_value *e = p->vars_files->u.list.items[i];
+
+		if (e->type == KISO_STR) {
+			if (pb_is_template(e))
+				continue;
+			if (!load_vars_file(L, e))
+				pb_error(L, e->pos, "could not find or access vars file '%s'", e->u.s.ptr);
+		} else if (e->type == KISO_LIST) {
+			bool found = false;
+			for (size_t j = 0; j < e->u.list.len && !found; j++) {
+				const struct kiso_value *f = e->u.list.items[j];
+				if (f->type != KISO_STR)
+					continue;
+				if (pb_is_template(f))
+					found = true; /* decided per host at run time */
+				else
+					found = load_vars_file(L, f);
+			}
+			if (!found)
+				pb_error(L, e->pos, "none of the vars files in this list can be found");
+		} else {
+			pb_error(L, e->pos, "vars_files entries must be file names or lists of them, got %s",
+				 pb_type_desc(e));
+		}
+	}
+}
+
 static void load_play(struct pb_loader *L, struct pb_state *S, const struct kiso_value *ds,
 		      const char *file, const struct import_ctx *ic)
 {
@@ -313,6 +366,8 @@ static void load_play(struct pb_loader *L, struct pb_state *S, const struct kiso
 			}
 		}
 	}
+
+	check_vars_files(L, p);
 
 	v = kiso_map_get(ds, "hosts");
 	if (!v || v->type == KISO_NULL ||

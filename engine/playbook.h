@@ -134,7 +134,10 @@ struct kiso_taskdef {
 
 	/* KISO_TD_IMPORT_TASKS / KISO_TD_INCLUDE_TASKS */
 	const char *file;             /* as written (may be a template) */
-	const char *file_path;        /* resolved path when loaded now, else NULL */
+	/* resolved path when loaded now, else NULL; also set for an
+	 * include_vars module task whose file name holds no template (the
+	 * file was found, read and checked) */
+	const char *file_path;
 	bool loaded_static;           /* body was loaded at load time */
 	struct kiso_tasklist body;
 
@@ -277,8 +280,10 @@ void kiso_taskdef_when(struct kiso_arena *a, struct kiso_value *out,
 		       const struct kiso_taskdef *t);
 
 /*
- * Ansible's task name for listings: "role : name" for a role task,
- * the name, or (no name) the action. Allocated in a.
+ * Ansible's Task.get_name(): "role : name" (or "role : action" without a
+ * name) for a role task, else the name, else the action. Allocated in a.
+ * (--list-tasks prints the bare action for a task without a name, even
+ * in a role: cmd_apply.c does that itself.)
  */
 const char *kiso_taskdef_display_name(struct kiso_arena *a, const struct kiso_taskdef *t);
 

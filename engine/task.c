@@ -1250,6 +1250,8 @@ static void load_block(struct pb_loader *L, struct kiso_taskdef *t, const struct
 	}
 }
 
+static void check_include_vars(struct pb_loader *L, struct kiso_taskdef *t, const char *dir);
+
 static void load_task(struct pb_loader *L, struct kiso_taskdef *t, const struct kiso_value *ds,
 		      bool handlers, const char *dir)
 {
@@ -1490,8 +1492,58 @@ static void load_task(struct pb_loader *L, struct kiso_taskdef *t, const struct 
 		pb_check_templates(L, t->args);
 		if (L->diags->len == nerr) /* arguments that did not parse are not checked */
 			validate_args(L, t, action_key ? action_key->pos : t->pos);
+		if (L->diags->len == nerr && t->module && strcmp(t->module->name, "include_vars") == 0)
+			check_include_vars(L, t, dir);
 		break;
 	}
+}
+
+/*
+ * include_vars with a file name that holds no template: the file must
+ * exist (searched like Ansible's _find_needle('vars', ...): the role's
+ * vars/ and the role, the task file's directory and its vars/, the
+ * playbook directory and its vars/) and hold a YAML mapping. The
+ * resolved path goes into t->file_path for the runner.
+ */
+static void check_include_vars(struct pb_loader *L, struct kiso_taskdef *t, const char *dir)
+{
+	struct kiso_value *fv = kiso_map_get(t->args, "file");
+	const char *cand[8];
+	size_t n = 0;
+
+	if (!fv)
+		fv = kiso_map_get(t->args, "_raw_params");
+	if (!fv || fv->type != KISO_STR || !fv->u.s.len || pb_is_template(fv) ||
+	    kiso_map_get(t->args, "dir"))
+		return;
+	const char *name = fv->u.s.ptr;
+	if (name[0] == '/') {
+		cand[n++] = name;
+	} else {
+		if (t->role) {
+			cand[n++] = pb_join(L, pb_join(L, t->role->path, "vars"), name);
+			cand[n++] = pb_join(L, t->role->path, name);
+		}
+		if (dir) {
+			cand[n++] = pb_join(L, pb_join(L, dir, "vars"), name);
+			cand[n++] = pb_join(L, dir, name);
+		}
+		cand[n++] = pb_join(L, pb_join(L, L->basedir, "vars"), name);
+		cand[n++] = pb_join(L, L->basedir, name);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!pb_is_file(cand[i]))
+			continue;
+		struct kiso_value *v = pb_load_yaml(L, cand[i], fv->pos);
+		if (v && v->type != KISO_MAP && v->type != KISO_NULL)
+			pb_error(L, v->pos, "'%s' must hold a mapping of variables, got %s", name,
+				 pb_type_desc(v));
+		else if (v)
+			pb_check_templates(L, v);
+		t->file_path = cand[i];
+		return;
+	}
+	pb_error(L, fv->pos, "could not find or access '%s'", name);
 }
 
 static bool is_block(const struct kiso_value *ds)

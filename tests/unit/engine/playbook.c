@@ -40,6 +40,8 @@ static void test_engine_playbook__play_keywords(void **state)
 			     "    - ping:\n"
 			     "- hosts: [db1, db2]\n"
 			     "  tasks: []\n");
+	fx_write("vars/common.yml", "x: 1\n");
+	fx_write("vars/default.yml", "y: 1\n");
 	fx_load("site.yml");
 	fx_expect_clean();
 	assert_int_equal(FX.pb->nplays, 2);
@@ -87,6 +89,42 @@ static void test_engine_playbook__play_errors(void **state)
 	fx_expect_at(&FX.errors, 3, "site.yml", 8, 3, "the field 'hosts' is required but was not set");
 	fx_expect_at(&FX.errors, 4, "site.yml", 10, 3, "a play must be a mapping, got a string");
 	assert_int_equal(FX.rc, KISO_EINVALID);
+}
+
+static void test_engine_playbook__vars_files_checked(void **state)
+{
+	(void)state;
+	fx_write("site.yml", "- hosts: all\n"
+			     "  vars_files:\n"
+			     "    - vars/there.yml\n"
+			     "    - vars/missing.yml\n"
+			     "    - [\"vars/{{ os }}.yml\", vars/none.yml]\n"
+			     "    - [vars/none.yml, vars/there.yml]\n"
+			     "    - [vars/none.yml, vars/none2.yml]\n"
+			     "    - vars/list.yml\n"
+			     "    - \"vars/{{ env }}.yml\"\n"
+			     "  tasks:\n"
+			     "    - include_vars: more.yml\n"
+			     "    - include_vars:\n"
+			     "        file: nothere.yml\n"
+			     "    - include_vars: \"{{ x }}.yml\"\n"
+			     "    - include_vars:\n"
+			     "        dir: whatever\n");
+	fx_write("vars/there.yml", "a: 1\n");
+	fx_write("vars/list.yml", "- a\n");
+	fx_write("vars/more.yml", "b: \"{{ broken\"\n");
+	fx_load("site.yml");
+	assert_int_equal(FX.errors.len, 5);
+	fx_expect_at(&FX.errors, 0, "site.yml", 4, 7, "could not find or access vars file 'vars/missing.yml'");
+	fx_expect_at(&FX.errors, 1, "site.yml", 7, 7, "none of the vars files in this list can be found");
+	fx_expect_at(&FX.errors, 2, "site.yml", 13, 15, "could not find or access 'nothere.yml'");
+	fx_expect_at(&FX.errors, 3, "vars/list.yml", 1, 1,
+		     "vars file 'vars/list.yml' must hold a mapping of variables, got a list");
+	/* the template engine's message; its place is what matters here */
+	assert_true(fx_ends_with(FX.errors.items[4].pos.file, "vars/more.yml"));
+	assert_int_equal(FX.errors.items[4].pos.line, 1);
+	const struct kiso_taskdef *t = FX.pb->plays[0]->tasks.items[0];
+	assert_string_equal(t->file_path, fx_path("vars/more.yml"));
 }
 
 static void test_engine_playbook__not_a_list_and_missing(void **state)
@@ -303,6 +341,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_engine_playbook__play_keywords, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_playbook__play_errors, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_engine_playbook__vars_files_checked, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_playbook__not_a_list_and_missing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_playbook__yaml_error_reported, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_playbook__import_playbook, fx_setup, fx_teardown),
