@@ -157,6 +157,9 @@ int tmpl_ev_str(struct kiso_buf *b, struct rstate *st, uint32_t off, const struc
 	case EV_LOOPFN:
 		kiso_buf_printf(b, "<bound method LoopContext.%s>", e->name);
 		return 0;
+	case EV_HELPER:
+		kiso_buf_puts(b, ((struct helper *)e->p)->cycler ? "<Cycler>" : "<Joiner>");
+		return 0;
 	}
 	return 0;
 }
@@ -363,6 +366,22 @@ static void get_attr(struct ev *out, struct rstate *st, const struct ev *obj, co
 	}
 	case EV_VAL:
 		break;
+	case EV_HELPER: {
+		struct helper *h = obj->p;
+
+		if (h->cycler && !strcmp(name, "current")) {
+			set_val(out, h->items->u.list.items[h->pos]);
+			return;
+		}
+		if (h->cycler && (!strcmp(name, "next") || !strcmp(name, "reset"))) {
+			*out = *obj;
+			out->name = !strcmp(name, "next") ? "next" : "reset";
+			return;
+		}
+		set_undef(out, kiso_arena_sprintf(st->a, "'%s object' has no attribute '%s'",
+						  h->cycler ? "Cycler" : "Joiner", name));
+		return;
+	}
 	default:
 		set_undef(out, kiso_arena_sprintf(st->a, "'function object' has no attribute '%s'", name));
 		return;
@@ -1208,6 +1227,29 @@ static int do_call(struct ev *out, struct rstate *st, const struct node *n)
 				       av.nkw);
 	case EV_LOOPFN:
 		return loop_fn(out, st, n, &fn);
+	case EV_HELPER: {
+		struct helper *h = fn.p;
+
+		if (n->n || n->n2)
+			return tmpl_err(st, KISO_EFAIL, n->off, "takes no arguments");
+		if (!h->cycler) {
+			/* joiner(): '' the first time, then the separator */
+			set_val(out, h->used ? h->items->u.list.items[0]
+					     : kiso_str(st->a, "", KISO_POS_NONE));
+			h->used = true;
+			return 0;
+		}
+		if (!fn.name)
+			return tmpl_err(st, KISO_EFAIL, n->off, "'Cycler' object is not callable");
+		if (!strcmp(fn.name, "reset")) {
+			h->pos = 0;
+			set_val(out, kiso_null(st->a, KISO_POS_NONE));
+			return 0;
+		}
+		set_val(out, h->items->u.list.items[h->pos]);
+		h->pos = (h->pos + 1) % h->items->u.list.len;
+		return 0;
+	}
 	case EV_METHOD:
 		if ((rc = eval_args(&av, st, n, false)))
 			return rc;

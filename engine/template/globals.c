@@ -1,6 +1,6 @@
 /*
  * template/globals.c - the functions a template can call by name:
- * range(), dict(), namespace(), now(), and Ansible's lookup(), query()
+ * range(), dict(), namespace(), now(), joiner(), cycler(), and Ansible's lookup(), query()
  * and q() with the lookup plugins file, env, template, vars,
  * first_found, fileglob, items, list, dict, indexed_items, together,
  * nested, sequence, subelements, pipe and lines (the last two run a
@@ -26,7 +26,7 @@
 #include <time.h>
 
 static const char *const globals[] = {
-	"range", "lookup", "query", "q", "dict", "namespace", "now", NULL,
+	"range", "lookup", "query", "q", "dict", "namespace", "now", "joiner", "cycler", NULL,
 };
 
 bool tmpl_global_exists(const char *name)
@@ -1134,6 +1134,26 @@ int tmpl_global_call(struct ev *out, struct rstate *st, uint32_t off, const char
 		return g_namespace(out, st, off, &g);
 	if (!strcmp(name, "now"))
 		return g_now(out, st, off, &g);
+	if (!strcmp(name, "joiner") || !strcmp(name, "cycler")) {
+		struct helper *h = kiso_arena_zalloc(st->a, sizeof(*h));
+
+		h->cycler = name[0] == 'c';
+		h->items = owned_list(st);
+		if (h->cycler) {
+			if (nargs == 0)
+				return tmpl_err(st, KISO_EFAIL, off, "at least one item has to be provided");
+			for (size_t i = 0; i < nargs; i++)
+				kiso_list_push(st->a, h->items, args[i]);
+		} else {
+			struct kiso_value *sep = nargs ? args[0] : kw(&g, "sep");
+
+			kiso_list_push(st->a, h->items, sep ? sep : kiso_str(st->a, ", ", KISO_POS_NONE));
+		}
+		memset(out, 0, sizeof(*out));
+		out->kind = EV_HELPER;
+		out->p = h;
+		return 0;
+	}
 	if (!strcmp(name, "lookup"))
 		return g_lookup(out, st, off, &g, false);
 	if (!strcmp(name, "query") || !strcmp(name, "q"))

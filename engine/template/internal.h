@@ -196,6 +196,7 @@ enum ev_kind {
 	EV_METHOD,      /* v: bound object, name: method */
 	EV_GLOBAL,      /* name: global function */
 	EV_LOOPFN,      /* p: struct loopvar, name: "cycle" ... */
+	EV_HELPER,      /* p: struct helper (joiner(), cycler()), name: method or NULL */
 };
 
 struct ev {
@@ -236,6 +237,14 @@ struct loopvar {
 	struct kiso_value *items;       /* the list iterated */
 	size_t index0;
 	struct kiso_value *last_changed;        /* loop.changed() */
+};
+
+/* Jinja2's joiner() and cycler() objects. */
+struct helper {
+	bool cycler;
+	bool used;                      /* joiner: called before */
+	struct kiso_value *items;       /* cycler: the items; joiner: [sep] */
+	size_t pos;                     /* cycler: current item */
 };
 
 struct macro {

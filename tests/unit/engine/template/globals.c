@@ -113,6 +113,12 @@ static void test_engine_template_globals__dict_namespace_now(void **state)
 
 	assert_int_equal(strlen(r), strlen("str '2026'"));
 	assert_string_equal(E("now() is string"), "bool True");
+	/* joiner() and cycler(), as in Jinja2 (None prints as '' in Ansible) */
+	assert_string_equal(T("{% set j = joiner(',') %}{% for x in l %}{{ j() }}{{ x }}{% endfor %}"), "str 1,2,3");
+	assert_string_equal(T("{% set j = joiner() %}{% for x in [1, 2] %}{{ j() }}{{ x }}{% endfor %}"), "str 1, 2");
+	assert_string_equal(T("{% set c = cycler('a', 'b') %}{% for x in l %}{{ c.next() }}{% endfor %}"
+			      "{{ c.current }}{{ c.reset() }}{{ c.current }}"), "str ababa");
+	assert_string_equal(T("{{ cycler() }}"), "ERROR t.yml:1:10: at least one item has to be provided");
 	/* globals come after the variables: a variable may hide one */
 	assert_string_equal(E("range is defined"), "bool True");
 	assert_string_equal(E("omit"), "str '" KISO_TMPL_OMIT "'");
