@@ -476,17 +476,23 @@ static struct kiso_value *fold(struct kiso_tmpl_call *c, const struct kiso_value
 	return kiso_fbufstr(c, &b);
 }
 
-int kiso_fcompare(int *out, struct kiso_tmpl_call *c, const struct kiso_value *x,
-		  const struct kiso_value *y, bool case_sensitive)
+int kiso_fcompare_op(int *out, struct kiso_tmpl_call *c, const struct kiso_value *x,
+		     const struct kiso_value *y, bool case_sensitive, const char *op)
 {
 	if (!case_sensitive) {
 		x = fold(c, x);
 		y = fold(c, y);
 	}
 	if (kiso_value_compare(out, x, y) < 0)
-		return kiso_ftypeerr(c, "'<' not supported between instances of '%s' and '%s'",
+		return kiso_ftypeerr(c, "'%s' not supported between instances of '%s' and '%s'", op,
 				     kiso_value_type_name(x), kiso_value_type_name(y));
 	return 0;
+}
+
+int kiso_fcompare(int *out, struct kiso_tmpl_call *c, const struct kiso_value *x,
+		  const struct kiso_value *y, bool case_sensitive)
+{
+	return kiso_fcompare_op(out, c, x, y, case_sensitive, "<");
 }
 
 /* Jinja2's make_multi_attrgetter: "a,b" gives the list [x.a, x.b]. */

@@ -121,6 +121,9 @@ int kiso_fsort(struct kiso_tmpl_call *c, struct kiso_value **items, size_t n, bo
 /* Python comparison (ignore case for strings when !case_sensitive). */
 int kiso_fcompare(int *out, struct kiso_tmpl_call *c, const struct kiso_value *x,
 		  const struct kiso_value *y, bool case_sensitive);
+/* The same, naming operator 'op' ("<", ">") when Python would raise. */
+int kiso_fcompare_op(int *out, struct kiso_tmpl_call *c, const struct kiso_value *x,
+		     const struct kiso_value *y, bool case_sensitive, const char *op);
 
 /*
  * Calls the filter or test called 'name' on 'input' with positional

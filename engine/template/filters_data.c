@@ -446,11 +446,16 @@ static int f_round(struct kiso_value **out, struct kiso_tmpl_call *c)
 		method = kiso_fstr(c, a[1], NULL);
 	if (strcmp(method, "common") && strcmp(method, "ceil") && strcmp(method, "floor"))
 		return kiso_ferr(c, "method must be common, ceil or floor");
-	if (v->type != KISO_INT && v->type != KISO_FLOAT && v->type != KISO_BOOL)
-		return kiso_ftypeerr(c, strcmp(method, "common") == 0 ?
-					"type %s doesn't define __round__ method" :
-					"must be real number, not %s",
-				     kiso_value_type_name(v));
+	if (v->type != KISO_INT && v->type != KISO_FLOAT && v->type != KISO_BOOL) {
+		if (strcmp(method, "common") == 0)
+			return kiso_ftypeerr(c, "type %s doesn't define __round__ method",
+					     kiso_value_type_name(v));
+		/* value * 10**precision first: strings and lists repeat, others fail */
+		if (v->type != KISO_STR && v->type != KISO_LIST)
+			return kiso_ftypeerr(c, "unsupported operand type(s) for *: '%s' and 'int'",
+					     kiso_value_type_name(v));
+		return kiso_ftypeerr(c, "must be real number, not %s", kiso_value_type_name(v));
+	}
 	x = v->type == KISO_FLOAT ? v->u.f : v->type == KISO_INT ? (double)v->u.i : v->u.b;
 	if (strcmp(method, "common") == 0) {
 		if (v->type != KISO_FLOAT) {
@@ -493,7 +498,8 @@ static int f_round(struct kiso_value **out, struct kiso_tmpl_call *c)
 		return kiso_ferr(c, "cannot convert float %s to integer",
 				 x != x ? "NaN" : "infinity");
 	p = pow(10.0, (double)prec);
-	x = strcmp(method, "ceil") == 0 ? ceil(x * p) : floor(x * p);
+	/* math.ceil/floor give an int: never a negative zero */
+	x = (strcmp(method, "ceil") == 0 ? ceil(x * p) : floor(x * p)) + 0.0;
 	*out = kiso_float(c->arena, x / p, c->pos);
 	return 0;
 }

@@ -98,6 +98,10 @@ static int f_last(struct kiso_value **out, struct kiso_tmpl_call *c)
 	int rc;
 	BIND0("last");
 
+	if (c->input->type != KISO_LIST && c->input->type != KISO_MAP &&
+	    c->input->type != KISO_STR)
+		return kiso_ftypeerr(c, "'%s' object is not reversible",
+				     kiso_value_type_name(c->input));
 	if ((rc = kiso_fiter(&l, c, c->input)) < 0)
 		return rc;
 	*out = l->u.list.len && !kiso_fis_undef(l->u.list.items[l->u.list.len - 1]) ?
@@ -122,7 +126,8 @@ static int minmax(struct kiso_value **out, struct kiso_tmpl_call *c, const char 
 		if (a[1] && a[1]->type != KISO_NULL && (rc = kiso_fattr_req(&key, c, item, a[1])) < 0)
 			return rc;
 		if (best) {
-			if ((rc = kiso_fcompare(&cmp, c, key, bestkey, kiso_fbool(a[0], false))) < 0)
+			if ((rc = kiso_fcompare_op(&cmp, c, key, bestkey, kiso_fbool(a[0], false),
+						   sign > 0 ? "<" : ">")) < 0)
 				return rc;
 			if (cmp * sign >= 0)
 				continue;
@@ -321,8 +326,10 @@ static int f_reverse(struct kiso_value **out, struct kiso_tmpl_call *c)
 		*out = kiso_fbufstr(c, &b);
 		return 0;
 	}
+	if (v->type != KISO_LIST && v->type != KISO_MAP)
+		return kiso_ferr(c, "argument must be iterable");
 	if ((rc = kiso_fiter(&l, c, v)) < 0)
-		return kiso_error_set(c->err, KISO_EFAIL, c->pos, "argument must be iterable");
+		return rc;
 	r = new_list(c);
 	for (size_t i = l->u.list.len; i > 0; i--)
 		push(c, r, l->u.list.items[i - 1]);
@@ -684,8 +691,24 @@ static bool list_has(const struct kiso_value *l, const struct kiso_value *x)
 	return false;
 }
 
+/* Python's a + b of union() and symmetric_difference() on unhashable lists. */
+static int concat_check(struct kiso_tmpl_call *c, const struct kiso_value *x,
+			const struct kiso_value *y)
+{
+	if (x->type == KISO_LIST && y->type == KISO_LIST)
+		return 0;
+	if (x->type == KISO_STR)
+		return kiso_ftypeerr(c, "can only concatenate str (not \"%s\") to str",
+				     kiso_value_type_name(y));
+	if (x->type == KISO_LIST)
+		return kiso_ftypeerr(c, "can only concatenate list (not \"%s\") to list",
+				     kiso_value_type_name(y));
+	return kiso_ftypeerr(c, "unsupported operand type(s) for +: '%s' and '%s'",
+			     kiso_value_type_name(x), kiso_value_type_name(y));
+}
+
 static int set_args(struct kiso_tmpl_call *c, const char *fn, struct kiso_value **x,
-		    struct kiso_value **y)
+		    struct kiso_value **y, int concat)
 {
 	struct kiso_value *b;
 	int rc;
@@ -694,9 +717,12 @@ static int set_args(struct kiso_tmpl_call *c, const char *fn, struct kiso_value 
 	if (!a[0])
 		return kiso_ftypeerr(c, "%s() missing 1 required positional argument: 'b'", fn);
 	b = a[0];
-	if ((rc = kiso_fiter(x, c, c->input)) < 0)
+	/* union() adds first; symmetric_difference() iterates (intersect) first */
+	if (concat == 1 && (rc = concat_check(c, c->input, b)) < 0)
 		return rc;
-	return kiso_fiter(y, c, b);
+	if ((rc = kiso_fiter(x, c, c->input)) < 0 || (rc = kiso_fiter(y, c, b)) < 0)
+		return rc;
+	return concat == 2 ? concat_check(c, c->input, b) : 0;
 }
 
 static struct kiso_value *dedupe(struct kiso_tmpl_call *c, struct kiso_value *l)
@@ -714,7 +740,7 @@ static int f_union(struct kiso_value **out, struct kiso_tmpl_call *c)
 	struct kiso_value *x, *y, *all;
 	int rc;
 
-	if ((rc = set_args(c, "union", &x, &y)) < 0)
+	if ((rc = set_args(c, "union", &x, &y, 1)) < 0)
 		return rc;
 	all = copy_list(c, x);
 	for (size_t i = 0; i < y->u.list.len; i++)
@@ -728,7 +754,7 @@ static int f_intersect(struct kiso_value **out, struct kiso_tmpl_call *c)
 	struct kiso_value *x, *y, *l;
 	int rc;
 
-	if ((rc = set_args(c, "intersect", &x, &y)) < 0)
+	if ((rc = set_args(c, "intersect", &x, &y, 0)) < 0)
 		return rc;
 	l = new_list(c);
 	for (size_t i = 0; i < x->u.list.len; i++)
@@ -743,7 +769,7 @@ static int f_difference(struct kiso_value **out, struct kiso_tmpl_call *c)
 	struct kiso_value *x, *y, *l;
 	int rc;
 
-	if ((rc = set_args(c, "difference", &x, &y)) < 0)
+	if ((rc = set_args(c, "difference", &x, &y, 0)) < 0)
 		return rc;
 	l = new_list(c);
 	for (size_t i = 0; i < x->u.list.len; i++)
@@ -758,7 +784,7 @@ static int f_symmetric_difference(struct kiso_value **out, struct kiso_tmpl_call
 	struct kiso_value *x, *y, *all, *res;
 	int rc;
 
-	if ((rc = set_args(c, "symmetric_difference", &x, &y)) < 0)
+	if ((rc = set_args(c, "symmetric_difference", &x, &y, 2)) < 0)
 		return rc;
 	all = copy_list(c, x);
 	for (size_t i = 0; i < y->u.list.len; i++)
