@@ -18,9 +18,12 @@
  *    each inventory source (the source's directory for a file, the directory
  *    itself for a directory source), plus any number added with
  *    kiso_inventory_add_vars_dir() ("next to the playbook"). In a layer,
- *    an entity NAME gets the files NAME, NAME.yml, NAME.yaml, NAME.json and
- *    every such file under a directory NAME/ (recursively, sorted), merged
- *    in that order (later file wins per top-level key).
+ *    an entity NAME reads the first that exists of NAME, NAME.yml,
+ *    NAME.yaml, NAME.json; when that is a directory, every file in it
+ *    without extension or with one of those (recursively, sorted by name,
+ *    hidden files and names ending in ~ skipped), merged in that order
+ *    (a later file wins per top-level key). Empty files are fine; a file
+ *    that is no mapping is an error.
  *  - Files of the vars layers are read eagerly: kiso_inventory_load() and
  *    kiso_inventory_add_vars_dir() read every file that applies to a host or
  *    group known at that time, so broken YAML is reported before anything
@@ -43,9 +46,12 @@
  *   9. host_vars/<host> of each playbook layer
  *
  * So: inventory all group_vars < inventory group_vars < playbook group_vars
- * < inventory host_vars < playbook host_vars, as the issue requires. Magic
- * variables (inventory_hostname, group_names, groups, ...) are not part of
- * the merged vars; kiso_inventory_group_names() and
+ * < inventory host_vars < playbook host_vars, as the issue requires. As in
+ * Ansible, a host's own vars hold inventory_file and inventory_dir (the
+ * absolute path of the source that first named it, and its directory;
+ * null for a host list), plus ansible_port for "host:port". The other
+ * magic variables (inventory_hostname, group_names, groups, ...) are not
+ * part of the merged vars; kiso_inventory_group_names() and
  * kiso_inventory_groups_value() give what vars.c needs to build them.
  *
  * ansible_group_priority written in the inventory source (not in a
@@ -56,7 +62,7 @@
  * them as read-only.
  *
  * Errors read "file:line:col: message", e.g.
- *   hosts.ini:7:1: section [web:children] names undefined group 'nope'
+ *   hosts.ini:7:1: section [web:children] includes undefined group: nope
  */
 #ifndef KISO_INVENTORY_H
 #define KISO_INVENTORY_H
@@ -215,9 +221,14 @@ struct kiso_value *kiso_inventory_groups_value(struct kiso_arena *a,
 					       const struct kiso_inventory *inv);
 
 /*
- * Hosts matching an Ansible host pattern, in inventory order, as
- * InventoryManager.get_hosts(pattern) with the subset 'limit' (NULL: no
- * limit) applied:
+ * Hosts matching an Ansible host pattern, as InventoryManager.get_hosts(
+ * pattern) with the subset 'limit' (NULL: no limit) applied, in Ansible's
+ * order: a group gives its hosts, then those of its descendants level by
+ * level (so 'all' lists 'ungrouped' first, then the top-level groups in
+ * the order they were created, ...); hosts matched by name come in
+ * inventory order; each host once, where it first appears. A list of
+ * patterns (a play's 'hosts: [a, b]') is the same joined with ','; an
+ * empty pattern means 'all'.
  *   all  *  name  glob*  ~regex  group  g[0]  g[1:3]  g[-1]  g[2:]
  *   a:b  a,b  a:&b  a:!b     (union first, then &, then !)
  *   limit may also contain @file (one pattern a line).
