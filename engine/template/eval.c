@@ -1293,9 +1293,17 @@ static struct kiso_value *const_copy(struct rstate *st, const struct kiso_value 
 
 static int eval_node(struct ev *out, struct rstate *st, const struct node *n);
 
+/* Nested evaluations (expressions in macros in loops ...) in one render. */
+#define MAX_EVAL_DEPTH 1000
+
 int tmpl_eval(struct ev *out, struct rstate *st, const struct node *n)
 {
+	if (st->edepth >= MAX_EVAL_DEPTH)
+		return tmpl_err(st, KISO_EFAIL, n->off, "template nested too deeply");
+	st->edepth++;
 	int rc = eval_node(out, st, n);
+
+	st->edepth--;
 
 	if (!rc && out->kind == EV_UNDEF && !out->has_uoff) {
 		out->has_uoff = true;

@@ -262,6 +262,7 @@ struct rstate {
 	struct kiso_pos base;
 	struct frame *scope;
 	int depth;                      /* macro/include recursion */
+	int edepth;                     /* evaluator recursion (bounds the C stack) */
 	size_t steps;
 	bool unsafe;                    /* output includes an unsafe value */
 };

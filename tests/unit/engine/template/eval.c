@@ -175,6 +175,18 @@ static void test_engine_template_eval__limits(void **state)
 	assert_string_equal(T("{% for a in range(100) %}{% for b in range(100) %}{% endfor %}{% endfor %}"),
 			    "ERROR t.yml:1:29: template too expensive (more than 1000 loop iterations and calls)");
 	tmpl_limits.max_steps = saved;
+	/* deep expressions inside recursive macros: the C stack is bounded too */
+	struct kiso_buf b = KISO_BUF_INIT;
+
+	kiso_buf_puts(&b, "{% macro m(n) %}{{ ");
+	for (int k = 0; k < 80; k++)
+		kiso_buf_puts(&b, "(");
+	kiso_buf_puts(&b, "m(n + 1)");
+	for (int k = 0; k < 80; k++)
+		kiso_buf_puts(&b, ")");
+	kiso_buf_puts(&b, " }}{% endmacro %}{{ m(0) }}");
+	assert_non_null(strstr(T(kiso_buf_cstr(&b)), "template nested too deeply"));
+	kiso_buf_release(&b);
 	/* and the output */
 	saved = tmpl_limits.max_str;
 	tmpl_limits.max_str = 100;
