@@ -16,6 +16,7 @@
 
 #include "playbook.h"
 #include "playbook_priv.h"
+#include "buf.h"
 #include "template.h"
 #include "yaml.h"
 
@@ -169,6 +170,32 @@ struct kiso_value *pb_load_yaml(struct pb_loader *L, const char *path, struct ki
 		return NULL;
 	}
 	return v;
+}
+
+void pb_check_template_file(struct pb_loader *L, const char *path, struct kiso_pos from)
+{
+	struct kiso_error err = KISO_ERROR_INIT;
+	struct kiso_buf b = KISO_BUF_INIT;
+	char chunk[8192];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+
+	if (!f) {
+		pb_error(L, from, "could not find or access '%s'", path);
+		return;
+	}
+	b.max = 16u << 20; /* a template larger than 16 MiB is not checked */
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (kiso_buf_add(&b, chunk, n) < 0)
+			break;
+	fclose(f);
+	if (!b.toobig) {
+		struct kiso_pos pos = { kiso_pos_file(path), 1, 1 };
+		note_file(L, path);
+		if (kiso_tmpl_check(kiso_buf_cstr(&b), b.len, pos, &err) < 0)
+			kiso_diags_add_error(L->diags, &err);
+	}
+	kiso_buf_release(&b);
 }
 
 bool pb_push_file(struct pb_loader *L, const char *path, const char *shown, struct kiso_pos from)

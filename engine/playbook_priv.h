@@ -40,6 +40,12 @@ void pb_warn(struct pb_loader *L, struct kiso_pos pos, const char *fmt, ...) KIS
 struct kiso_value *pb_load_yaml(struct pb_loader *L, const char *path, struct kiso_pos from);
 
 /*
+ * Reads template file 'path' and syntax-checks it (errors at their
+ * line:col in the file); a file that cannot be read is reported at 'from'.
+ */
+void pb_check_template_file(struct pb_loader *L, const char *path, struct kiso_pos from);
+
+/*
  * Pushes a file on the import stack; false (reported, naming the file as
  * 'shown') on a cycle or too deep.
  */

@@ -10,6 +10,8 @@
 #include "kiso_common.h"
 
 #include <ctype.h>
+#include <strings.h>
+#include <sys/stat.h>
 
 #include "args.h"
 #include "module.h"
@@ -1251,6 +1253,7 @@ static void load_block(struct pb_loader *L, struct kiso_taskdef *t, const struct
 }
 
 static void check_include_vars(struct pb_loader *L, struct kiso_taskdef *t, const char *dir);
+static void check_src_file(struct pb_loader *L, struct kiso_taskdef *t, const char *dir);
 
 static void load_task(struct pb_loader *L, struct kiso_taskdef *t, const struct kiso_value *ds,
 		      bool handlers, const char *dir)
@@ -1494,6 +1497,9 @@ static void load_task(struct pb_loader *L, struct kiso_taskdef *t, const struct 
 			validate_args(L, t, action_key ? action_key->pos : t->pos);
 		if (L->diags->len == nerr && t->module && strcmp(t->module->name, "include_vars") == 0)
 			check_include_vars(L, t, dir);
+		if (L->diags->len == nerr && t->module && (strcmp(t->module->name, "template") == 0 ||
+							  strcmp(t->module->name, "copy") == 0))
+			check_src_file(L, t, dir);
 		break;
 	}
 }
@@ -1544,6 +1550,57 @@ static void check_include_vars(struct pb_loader *L, struct kiso_taskdef *t, cons
 		return;
 	}
 	pb_error(L, fv->pos, "could not find or access '%s'", name);
+}
+
+/*
+ * The 'src' of template and copy (not remote_src) when it holds no
+ * template: it must exist, searched like Ansible's _find_needle() (the
+ * role's templates/ or files/ and the role, the task file's directory
+ * and its subdirectory, the playbook directory and its subdirectory); a
+ * template file is syntax-checked too. The path goes into t->file_path.
+ */
+static void check_src_file(struct pb_loader *L, struct kiso_taskdef *t, const char *dir)
+{
+	bool is_template = strcmp(t->module->name, "template") == 0;
+	const char *sub = is_template ? "templates" : "files";
+	struct kiso_value *sv = kiso_map_get(t->args, "src");
+	struct kiso_value *rs = kiso_map_get(t->args, "remote_src");
+	const char *cand[8];
+	size_t n = 0;
+
+	if (!sv || sv->type != KISO_STR || !sv->u.s.len || pb_is_template(sv))
+		return;
+	if (rs && !(rs->type == KISO_BOOL && !rs->u.b) &&
+	    !(rs->type == KISO_STR && str_is_bool(rs->u.s.ptr) &&
+	      strchr("nNfF0oO", rs->u.s.ptr[0]) && strcasecmp(rs->u.s.ptr, "on") != 0))
+		return; /* a file on the target (or decided at run time) */
+	const char *name = sv->u.s.ptr;
+	if (name[0] == '/' || name[0] == '~') {
+		if (name[0] == '~')
+			return;
+		cand[n++] = name;
+	} else {
+		if (t->role) {
+			cand[n++] = pb_join(L, pb_join(L, t->role->path, sub), name);
+			cand[n++] = pb_join(L, t->role->path, name);
+		}
+		if (dir) {
+			cand[n++] = pb_join(L, pb_join(L, dir, sub), name);
+			cand[n++] = pb_join(L, dir, name);
+		}
+		cand[n++] = pb_join(L, pb_join(L, L->basedir, sub), name);
+		cand[n++] = pb_join(L, L->basedir, name);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		if (stat(cand[i], &st) != 0)
+			continue;
+		t->file_path = cand[i];
+		if (is_template && S_ISREG(st.st_mode))
+			pb_check_template_file(L, cand[i], sv->pos);
+		return;
+	}
+	pb_error(L, sv->pos, "could not find or access '%s'", name);
 }
 
 static bool is_block(const struct kiso_value *ds)

@@ -313,10 +313,12 @@ static void test_engine_task__module_key_with_dict_args(void **state)
 			     "        src: a.txt\n"
 			     "        dest: /tmp/a.txt\n"
 			     "      become: yes\n");
+	fx_write("files/a.txt", "a\n");
 	fx_load("site.yml");
 	fx_expect_clean();
 	const struct kiso_taskdef *t = first_task();
 	assert_int_equal(t->kind, KISO_TD_MODULE);
+	assert_string_equal(t->file_path, fx_path("files/a.txt"));
 	assert_string_equal(t->action, "copy");
 	assert_non_null(t->module);
 	assert_string_equal(t->module->name, "copy");
@@ -370,6 +372,7 @@ static void test_engine_task__action_and_local_action(void **state)
 			     "        module: file\n"
 			     "        path: /tmp/q\n"
 			     "        state: absent\n");
+	fx_write("a", "a\n");
 	fx_load("site.yml");
 	fx_expect_clean();
 	const struct kiso_taskdef *t = task_n(0);
@@ -727,6 +730,35 @@ static void test_engine_task__extra_params_and_module_args(void **state)
 	assert_string_equal(fx_str(task_n(3)->args, "a"), "1");
 }
 
+static void test_engine_task__src_files_checked(void **state)
+{
+	(void)state;
+	fx_write("site.yml", "- hosts: all\n"
+			     "  roles: [r]\n"
+			     "  tasks:\n"
+			     "    - template: src=top.j2 dest=/etc/top\n"
+			     "    - copy: src=missing.txt dest=/tmp/x\n"
+			     "    - copy: src=/etc/on/target dest=/tmp/y remote_src=yes\n"
+			     "    - template:\n"
+			     "        src: \"{{ which }}.j2\"\n"
+			     "        dest: /tmp/z\n"
+			     "    - copy: src=somedir/ dest=/tmp/d\n");
+	fx_write("templates/top.j2", "{{ ok }}\n");
+	fx_write("files/somedir/f", "x\n");
+	fx_write("roles/r/tasks/main.yml", "- template: src=conf.j2 dest=/etc/conf\n");
+	fx_write("roles/r/templates/conf.j2", "line one\n{% if x %}\nno end\n");
+	fx_load("site.yml");
+	assert_int_equal(FX.errors.len, 2);
+	fx_expect_at(&FX.errors, 0, "site.yml", 5, 13, "could not find or access 'missing.txt'");
+	/* the template engine's message; where it is matters here */
+	assert_true(fx_ends_with(FX.errors.items[1].pos.file, "roles/r/templates/conf.j2"));
+	assert_true(FX.errors.items[1].pos.line >= 2);
+	assert_string_equal(FX.pb->plays[0]->tasks.items[0]->file_path, fx_path("templates/top.j2"));
+	assert_string_equal(FX.pb->plays[0]->roles[0]->tasks.items[0]->file_path,
+			    fx_path("roles/r/templates/conf.j2"));
+	assert_null(FX.pb->plays[0]->tasks.items[2]->file_path);
+}
+
 static void test_engine_task__not_a_mapping(void **state)
 {
 	(void)state;
@@ -764,6 +796,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_engine_task__include_keywords_and_options, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_task__meta, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_task__extra_params_and_module_args, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_engine_task__src_files_checked, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_task__not_a_mapping, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
