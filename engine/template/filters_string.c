@@ -1798,6 +1798,193 @@ static int f_relpath(struct kiso_value **out, struct kiso_tmpl_call *c)
 	return 0;
 }
 
+/* ---- wordwrap: Jinja2 over Python's textwrap.wrap() ---- */
+
+/* textwrap.TextWrapper.wordsep_re and wordsep_simple_re, without re.VERBOSE. */
+static const char wordsep_re[] =
+	"([\\t\\n\\x0b\\x0c\\r ]+"
+	"|(?<=[\\w!\"'&.,?])-{2,}(?=\\w)"
+	"|[^\\t\\n\\x0b\\x0c\\r ]+?(?:-(?:(?<=[^\\d\\W]{2}-)|(?<=[^\\d\\W]-[^\\d\\W]-))"
+	"(?=[^\\d\\W]-?[^\\d\\W])"
+	"|(?=[\\t\\n\\x0b\\x0c\\r ]|\\Z)"
+	"|(?<=[\\w!\"'&.,?])(?=-{2,}\\w)))";
+static const char wordsep_simple_re[] = "([\\t\\n\\x0b\\x0c\\r ]+)";
+
+struct chunk {
+	const char *p;
+	size_t n;               /* bytes */
+};
+
+static bool blank_chunk(const struct chunk *k)
+{
+	size_t i = 0;
+
+	while (i < k->n)
+		if (!kiso_cp_space(kiso_utf8_next(k->p, k->n, &i)))
+			return false;
+	return true;
+}
+
+/* re.split(pattern, line) without the empty pieces: gaps and matches in order. */
+static int split_chunks(struct chunk **out, size_t *nout, struct kiso_tmpl_call *c,
+			const struct kiso_regex *re, const char *s, size_t n)
+{
+	struct chunk *k = NULL;
+	size_t len = 0, cap = 0, pos = 0;
+	int rc;
+
+	for (;;) {
+		struct kiso_match m = KISO_MATCH_INIT;
+		size_t ms, me;
+
+		rc = kiso_regex_exec(&m, re, s, n, pos, KISO_RE_SEARCH, c->err);
+		if (rc < 0) {
+			free(k);
+			return rc;
+		}
+		ms = rc ? m.ovec[0] : n;
+		me = rc ? m.ovec[1] : n;
+		kiso_match_release(&m);
+		if (rc && me <= ms)
+			me = ms + 1;    /* cannot happen: no empty matches; never loop */
+		if (len + 2 > cap) {
+			cap = cap ? cap * 2 : 16;
+			k = kiso_xrealloc(k, cap * sizeof(*k));
+		}
+		if (ms > pos)
+			k[len++] = (struct chunk){ s + pos, ms - pos };
+		if (!rc)
+			break;
+		if (me > n)
+			me = n;
+		k[len++] = (struct chunk){ s + ms, me - ms };
+		pos = me;
+		if (pos >= n)
+			break;
+	}
+	*out = k;
+	*nout = len;
+	return 0;
+}
+
+/* TextWrapper._wrap_chunks() with drop_whitespace, no indents, no max_lines. */
+static void wrap_chunks(struct kiso_buf *out, struct chunk *k, size_t n, int64_t width,
+			bool break_long, bool break_hyphens, const char *sep, size_t nsep)
+{
+	size_t i = 0, nlines = 0;
+	struct chunk *cur = kiso_xmalloc((n + 1) * sizeof(*cur));
+
+	while (i < n) {
+		size_t ncur = 0;
+		int64_t cur_len = 0;
+
+		if (blank_chunk(&k[i]) && nlines)
+			i++;
+		while (i < n) {
+			int64_t l = (int64_t)kiso_utf8_count(k[i].p, k[i].n);
+
+			if (cur_len + l > width)
+				break;
+			cur[ncur++] = k[i++];
+			cur_len += l;
+		}
+		if (i < n && (int64_t)kiso_utf8_count(k[i].p, k[i].n) > width) {
+			int64_t space_left = width < 1 ? 1 : width - cur_len;
+
+			if (break_long) {
+				size_t end = (size_t)space_left, clen = kiso_utf8_count(k[i].p, k[i].n);
+				size_t endb;
+
+				if (break_hyphens && clen > (size_t)space_left) {
+					/* rfind('-', 0, space_left), in characters */
+					size_t off = 0, ci = 0, hyphen = 0;
+					bool found = false, other = false, other_before = false;
+
+					while (off < k[i].n && ci < (size_t)space_left) {
+						uint32_t cp = kiso_utf8_next(k[i].p, k[i].n, &off);
+
+						if (cp == '-') {
+							hyphen = ci;
+							found = true;
+							other_before = other;
+						} else {
+							other = true;
+						}
+						ci++;
+					}
+					if (found && hyphen > 0 && other_before)
+						end = hyphen + 1;
+				}
+				endb = kiso_utf8_offset(k[i].p, k[i].n, end);
+				cur[ncur++] = (struct chunk){ k[i].p, endb };
+				k[i].p += endb;
+				k[i].n -= endb;
+			} else if (!ncur) {
+				cur[ncur++] = k[i++];
+			}
+		}
+		if (ncur && blank_chunk(&cur[ncur - 1]))
+			ncur--;
+		if (ncur) {
+			if (nlines++)
+				kiso_buf_add(out, sep, nsep);
+			for (size_t j = 0; j < ncur; j++)
+				kiso_buf_add(out, cur[j].p, cur[j].n);
+		}
+	}
+	free(cur);
+}
+
+static int f_wordwrap(struct kiso_value **out, struct kiso_tmpl_call *c)
+{
+	struct kiso_buf b = KISO_BUF_INIT;
+	struct kiso_regex *re = NULL;
+	const char *s, *sep = "\n";
+	size_t n, nsep = 1, i = 0;
+	int64_t width = 79;
+	bool break_long, break_hyphens, first = true;
+	int rc;
+	BIND("wordwrap", "width", "break_long_words", "wrapstring", "break_on_hyphens");
+
+	if (a[0] && (rc = kiso_fint(&width, c, a[0], "width")) < 0)
+		return rc;
+	if (width <= 0)
+		return kiso_ferr(c, "invalid width %lld (must be > 0)", (long long)width);
+	break_long = kiso_fbool(a[1], true);
+	if (a[2] && a[2]->type != KISO_NULL)
+		sep = kiso_fstr(c, a[2], &nsep);
+	break_hyphens = kiso_fbool(a[3], true);
+	if ((rc = break_hyphens ?
+		  kiso_regex_compile(&re, wordsep_re, sizeof(wordsep_re) - 1, 0, c->err) :
+		  kiso_regex_compile(&re, wordsep_simple_re, sizeof(wordsep_simple_re) - 1, 0,
+				     c->err)) < 0)
+		return rc;
+	s = kiso_fstr(c, c->input, &n);
+	/* s.splitlines(): the lines, without a last empty one */
+	while (i < n) {
+		size_t br, e = line_break(s, n, i, &br);
+		struct chunk *k = NULL;
+		size_t nk = 0;
+
+		if ((rc = split_chunks(&k, &nk, c, re, s + i, e - i)) < 0) {
+			kiso_regex_free(re);
+			kiso_buf_release(&b);
+			return rc;
+		}
+		if (!first)
+			kiso_buf_add(&b, sep, nsep);
+		first = false;
+		wrap_chunks(&b, k, nk, width, break_long, break_hyphens, sep, nsep);
+		free(k);
+		i = e + br;
+		if (br == 0)
+			break;
+	}
+	kiso_regex_free(re);
+	*out = kiso_fbufstr(c, &b);
+	return 0;
+}
+
 const struct kiso_tmpl_filter kiso_filters_string[] = {
 	{ "basename", f_basename, 0 },
 	{ "capitalize", f_capitalize, 0 },
@@ -1832,5 +2019,6 @@ const struct kiso_tmpl_filter kiso_filters_string[] = {
 	{ "urlencode", f_urlencode, 0 },
 	{ "urlsplit", f_urlsplit, 0 },
 	{ "wordcount", f_wordcount, 0 },
+	{ "wordwrap", f_wordwrap, 0 },
 	{ NULL, NULL, 0 },
 };
