@@ -25,10 +25,12 @@
  * code, same timeouts), at the cost of one thread per jump host and one
  * extra copy. Since any thread that calls into the jump session may read
  * packets meant for other channels (libssh2 queues them per channel),
- * whoever holds a jump session wakes the pump after each call (a byte on
- * a pipe), and threads waiting on a shared session poll with a short
- * timeout (SHARED_POLL_MS) so they never sleep on data someone else
- * already queued for them.
+ * each side wakes the other through a pipe: the jump host's own thread
+ * pokes the pump after each call, and the pump pokes that thread when it
+ * ran while the thread was waiting (a flag set under the lock together
+ * with the EAGAIN, so no wake-up is lost). Measured before the second
+ * pipe: a stat on a jump host with a tunnel took 10.8 ms (a full poll
+ * timeout) instead of 0.3 ms.
  *
  * Atomic writes. OpenSSH's sftp-server speaks SFTP v3, whose rename fails
  * when the target exists (it links, then unlinks), and libssh2 1.10 cannot
@@ -78,7 +80,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SHARED_POLL_MS 10
+#define SHARED_POLL_MS 100  /* safety net; wake-ups come through pipes */
+#define PUMP_POLL_MS 100
 #define TUNNEL_BUF 65536
 
 struct tunnel {
@@ -111,6 +114,8 @@ struct ssh {
 	struct tunnel *tunnels; /* under lock */
 	unsigned n_tunnels;     /* under lock */
 	int wake[2];            /* pump wake-up pipe; -1 when no pump */
+	int wake_w[2];          /* wakes the session's own thread (see wait_io) */
+	bool worker_waiting;    /* under lock: that thread is about to poll */
 	pthread_t pump;
 	bool pump_running;
 	bool pump_stop;         /* under lock */
@@ -229,8 +234,21 @@ static int wait_io(struct ssh *h, int dirs, int64_t deadline)
 			return KISO_ETIMEOUT;
 		ms = (int)left;
 	}
-	if (h->n_tunnels > 0 && (ms < 0 || ms > SHARED_POLL_MS))
-		ms = SHARED_POLL_MS;
+	if (h->n_tunnels > 0 && h->wake_w[0] >= 0) {
+		/* the pump may read our packets off the socket: it writes to
+		 * wake_w when it ran while we were waiting (worker_waiting was
+		 * set under the lock with the EAGAIN, so no wake-up is lost) */
+		struct pollfd pp[2] = { p, { h->wake_w[0], POLLIN, 0 } };
+		char drain[64];
+
+		if (ms < 0 || ms > SHARED_POLL_MS)
+			ms = SHARED_POLL_MS;
+		if (poll(pp, 2, ms) < 0 && errno != EINTR)
+			return KISO_EFAIL;
+		while (read(h->wake_w[0], drain, sizeof(drain)) > 0)
+			;
+		return 0;
+	}
 	if (poll(&p, 1, ms) < 0 && errno != EINTR)
 		return KISO_EFAIL;
 	return 0;
@@ -246,6 +264,7 @@ static int wait_io(struct ssh *h, int dirs, int64_t deadline)
 		lock(h);                                                        \
 		(rcvar) = (expr);                                               \
 		dirs_ = libssh2_session_block_directions((h)->s);               \
+		(h)->worker_waiting = (rcvar) == LIBSSH2_ERROR_EAGAIN;          \
 		unlock(h);                                                      \
 		if ((rcvar) != LIBSSH2_ERROR_EAGAIN)                            \
 			break;                                                  \
@@ -264,6 +283,7 @@ static int wait_io(struct ssh *h, int dirs, int64_t deadline)
 		(ptrvar) = (expr);                                              \
 		(errvar) = (ptrvar) ? 0 : libssh2_session_last_errno((h)->s);   \
 		dirs_ = libssh2_session_block_directions((h)->s);               \
+		(h)->worker_waiting = (errvar) == LIBSSH2_ERROR_EAGAIN;         \
 		unlock(h);                                                      \
 		if ((ptrvar) || (errvar) != LIBSSH2_ERROR_EAGAIN)               \
 			break;                                                  \
@@ -291,9 +311,12 @@ static void tunnel_free_locked(struct ssh *jh, struct tunnel *t)
 	free(t);
 }
 
-/* One pass over every tunnel, libssh2 side (under the lock). */
-static void pump_channels(struct ssh *jh)
+/* One pass over every tunnel, libssh2 side (under the lock); true when
+ * bytes moved (libssh2 may hold more without the socket being readable). */
+static bool pump_channels(struct ssh *jh)
 {
+	bool progress = false;
+
 	for (struct tunnel *t = jh->tunnels; t; t = t->next) {
 		ssize_t n;
 
@@ -304,6 +327,7 @@ static void pump_channels(struct ssh *jh)
 			if (n > 0) {
 				t->to_fd_len = (size_t)n;
 				t->to_fd_off = 0;
+				progress = true;
 				break;
 			}
 			if (n == 0 || (n < 0 && n != LIBSSH2_ERROR_EAGAIN)) {
@@ -322,6 +346,7 @@ static void pump_channels(struct ssh *jh)
 				break;
 			}
 			t->to_ch_off += (size_t)n;
+			progress = true;
 		}
 		if (t->to_ch_off == t->to_ch_len)
 			t->to_ch_off = t->to_ch_len = 0;
@@ -330,6 +355,7 @@ static void pump_channels(struct ssh *jh)
 				t->eof_sent = true;
 		}
 	}
+	return progress;
 }
 
 static void *pump_main(void *arg)
@@ -348,7 +374,12 @@ static void *pump_main(void *arg)
 			pthread_mutex_unlock(&jh->lock);
 			break;
 		}
-		pump_channels(jh);
+		more = pump_channels(jh);
+		if (jh->worker_waiting && jh->wake_w[1] >= 0) {
+			if (write(jh->wake_w[1], "w", 1) < 0) {
+				/* full: the thread is being woken anyway */
+			}
+		}
 		/* drop the tunnels both sides are done with */
 		for (struct tunnel **tp = &jh->tunnels; *tp;) {
 			struct tunnel *t = *tp;
@@ -382,9 +413,10 @@ static void *pump_main(void *arg)
 			if (t->to_fd_off < t->to_fd_len) {
 				ssize_t n = send(t->fd, t->to_fd + t->to_fd_off,
 						 t->to_fd_len - t->to_fd_off, MSG_NOSIGNAL | MSG_DONTWAIT);
-				if (n > 0)
+				if (n > 0) {
 					t->to_fd_off += (size_t)n;
-				else if (n < 0 && errno != EAGAIN && errno != EINTR)
+					more = more || t->to_fd_off == t->to_fd_len;
+				} else if (n < 0 && errno != EAGAIN && errno != EINTR)
 					t->dead = true;
 			}
 			if (t->to_fd_off < t->to_fd_len)
@@ -410,7 +442,7 @@ static void *pump_main(void *arg)
 		pthread_mutex_unlock(&jh->lock);
 		if (more)
 			continue;
-		if (poll(p, (nfds_t)np, SHARED_POLL_MS) > 0 && (p[0].revents & POLLIN)) {
+		if (poll(p, (nfds_t)np, PUMP_POLL_MS) > 0 && (p[0].revents & POLLIN)) {
 			char drain[256];
 			while (read(jh->wake[0], drain, sizeof(drain)) > 0)
 				;
@@ -426,10 +458,18 @@ static int start_pump(struct ssh *jh)
 		return 0;
 	if (pipe2(jh->wake, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -1;
-	if (pthread_create(&jh->pump, NULL, pump_main, jh) != 0) {
+	if (pipe2(jh->wake_w, O_CLOEXEC | O_NONBLOCK) < 0) {
 		close(jh->wake[0]);
 		close(jh->wake[1]);
 		jh->wake[0] = jh->wake[1] = -1;
+		return -1;
+	}
+	if (pthread_create(&jh->pump, NULL, pump_main, jh) != 0) {
+		for (int i = 0; i < 2; i++) {
+			close(jh->wake[i]);
+			close(jh->wake_w[i]);
+			jh->wake[i] = jh->wake_w[i] = -1;
+		}
 		return -1;
 	}
 	jh->pump_running = true;
@@ -761,6 +801,7 @@ static int ssh_open(struct kiso_conn *c)
 	h = kiso_xcalloc(1, sizeof(*h));
 	h->sock = -1;
 	h->wake[0] = h->wake[1] = -1;
+	h->wake_w[0] = h->wake_w[1] = -1;
 	pthread_mutex_init(&h->lock, NULL);
 	c->impl = h;
 	if (c->opts.user) {
@@ -883,6 +924,9 @@ static void ssh_close(struct kiso_conn *c)
 		close(h->wake[0]);
 	if (h->wake[1] >= 0)
 		close(h->wake[1]);
+	for (int i = 0; i < 2; i++)
+		if (h->wake_w[i] >= 0)
+			close(h->wake_w[i]);
 	pthread_mutex_destroy(&h->lock);
 	free(h->user);
 	free(h);

@@ -18,6 +18,7 @@
 
 #include <dirent.h>
 #include <pthread.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <sys/stat.h>
@@ -121,7 +122,15 @@ static int lab_up(void)
 	base_port = 25000 + (int)(getpid() % 400) * 10;
 	jidx = 150 + (int)(getpid() % 40) * 2;
 	snprintf(bridge, sizeof(bridge), "ktr%d", (int)(getpid() % 100000));
-	snprintf(prefix, sizeof(prefix), "10.%d", 240 + (int)(getpid() % 10));
+	/* a private /16 no interface of this machine uses yet */
+	for (int x = 240 + (int)(getpid() % 10), tries = 0; tries < 15; tries++, x = 240 + (x - 239) % 15) {
+		char *used = sh_out("ip -o -4 addr show | grep -c ' inet 10\\.%d\\.' || true", x);
+		bool free_ = strcmp(used, "0") == 0;
+		free(used);
+		snprintf(prefix, sizeof(prefix), "10.%d", x);
+		if (free_)
+			break;
+	}
 	snprintf(key, sizeof(key), "%s/keys/id_ed25519", lab);
 	snprintf(known, sizeof(known), "%s/state/known_hosts", lab);
 	rc = sh("%s tests/lab/up 2 >>'%s.log' 2>&1 && %s NET_MODE=netns tests/lab/up 2 %d >>'%s.log' 2>&1",
@@ -1192,6 +1201,14 @@ int main(void)
 	 * crashes (a sanitizer report aborts the process) */
 	fflush(stdout);
 	pid = fork();
+	if (pid > 0) {
+		/* whatever happens to the tests (^C, a closed pipe), the lab
+		 * goes down: the parent outlives them */
+		signal(SIGPIPE, SIG_IGN);
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+	}
 	if (pid == 0)
 		exit(cmocka_run_group_tests(tests, NULL, NULL) ? 1 : 0);  /* exit: LeakSanitizer runs */
 	rc = 1;
