@@ -1985,6 +1985,56 @@ static int f_wordwrap(struct kiso_value **out, struct kiso_tmpl_call *c)
 	return 0;
 }
 
+/* HTML escaping of Markup's escape(): & < > " ' */
+static void html_escape(struct kiso_buf *b, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '&': kiso_buf_puts(b, "&amp;"); break;
+		case '<': kiso_buf_puts(b, "&lt;"); break;
+		case '>': kiso_buf_puts(b, "&gt;"); break;
+		case '"': kiso_buf_puts(b, "&#34;"); break;
+		case '\'': kiso_buf_puts(b, "&#39;"); break;
+		default: kiso_buf_add(b, s + i, 1); break;
+		}
+	}
+}
+
+/* Jinja2's xmlattr: ' key="value"' for the values that are not none. */
+static int f_xmlattr(struct kiso_value **out, struct kiso_tmpl_call *c)
+{
+	struct kiso_buf b = KISO_BUF_INIT;
+	struct kiso_value *d = c->input;
+	BIND("xmlattr", "autospace");
+
+	if (d->type != KISO_MAP)
+		return kiso_ferr(c, "'%s' object has no attribute 'items'", kiso_value_type_name(d));
+	for (size_t i = 0; i < d->u.map.len; i++) {
+		struct kiso_value *k = d->u.map.items[i].key, *v = d->u.map.items[i].val;
+		const char *ks, *vs;
+		size_t kn, vn;
+
+		if (v->type == KISO_NULL)
+			continue;
+		ks = kiso_fstr(c, k, &kn);
+		for (size_t j = 0; j < kn; j++)
+			if (strchr(" \t\n\r\f\v/>=", ks[j]) && ks[j]) {
+				kiso_buf_release(&b);
+				return kiso_ferr(c, "Invalid character in attribute name: %s",
+						 kiso_frepr(c, k));
+			}
+		if (b.len || kiso_fbool(a[0], true))
+			kiso_buf_putc(&b, ' ');
+		html_escape(&b, ks, kn);
+		kiso_buf_puts(&b, "=\"");
+		vs = kiso_fstr(c, v, &vn);
+		html_escape(&b, vs, vn);
+		kiso_buf_putc(&b, '"');
+	}
+	*out = kiso_fbufstr(c, &b);
+	return 0;
+}
+
 const struct kiso_tmpl_filter kiso_filters_string[] = {
 	{ "basename", f_basename, 0 },
 	{ "capitalize", f_capitalize, 0 },
@@ -2020,5 +2070,6 @@ const struct kiso_tmpl_filter kiso_filters_string[] = {
 	{ "urlsplit", f_urlsplit, 0 },
 	{ "wordcount", f_wordcount, 0 },
 	{ "wordwrap", f_wordwrap, 0 },
+	{ "xmlattr", f_xmlattr, 0 },
 	{ NULL, NULL, 0 },
 };
