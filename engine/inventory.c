@@ -34,7 +34,6 @@ struct group_x {
 	struct kiso_inv_group g; /* first: a group_x * is a kiso_inv_group * */
 	size_t cap_children, cap_parents, cap_hosts;
 	bool implicit_all;       /* child of 'all' by reconciliation only */
-	bool mark;               /* scratch for walks */
 	unsigned stamp;          /* scratch for is_ancestor() */
 	size_t indeg;            /* scratch for depths */
 };
@@ -1102,23 +1101,27 @@ int kiso_inventory_load_string(struct kiso_inventory *inv, const char *text, siz
 /* ------------------------------------------------------------------ */
 /* queries */
 
-/* Appends g and all its ancestors, each once (marks are cleared by the caller). */
+/*
+ * Appends g and all its ancestors to arr, each once ('seen' is a table by
+ * name in the caller's arena: the query functions touch nothing shared, so
+ * host threads may call them at the same time).
+ */
 static void collect_ancestors(struct kiso_inv_group *g, struct kiso_inv_group ***arr, size_t *n,
-			      size_t *cap, struct kiso_arena *a)
+			      size_t *cap, struct table *seen, struct kiso_arena *a)
 {
 	size_t from = *n;
 
-	if (GX(g)->mark)
+	if (table_get(seen, g->name))
 		return;
-	GX(g)->mark = true;
+	table_put(a, seen, g->name, g);
 	ptr_push(a, arr, n, cap, g);
 	/* the array itself is the work list */
 	for (size_t i = from; i < *n; i++) {
 		struct kiso_inv_group *x = (*arr)[i];
 
 		for (size_t j = 0; j < x->nparents; j++)
-			if (!GX(x->parents[j])->mark) {
-				GX(x->parents[j])->mark = true;
+			if (!table_get(seen, x->parents[j]->name)) {
+				table_put(a, seen, x->parents[j]->name, x->parents[j]);
 				ptr_push(a, arr, n, cap, x->parents[j]);
 			}
 	}
@@ -1142,11 +1145,10 @@ size_t kiso_inventory_host_groups(struct kiso_inv_group ***out, struct kiso_aren
 {
 	struct kiso_inv_group **arr = NULL;
 	size_t n = 0, cap = 0;
+	struct table seen = { 0 };
 
 	for (size_t i = 0; i < h->ngroups; i++)
-		collect_ancestors(h->groups[i], &arr, &n, &cap, a);
-	for (size_t i = 0; i < n; i++)
-		GX(arr[i])->mark = false;
+		collect_ancestors(h->groups[i], &arr, &n, &cap, &seen, a);
 	if (n)
 		qsort(arr, n, sizeof(*arr), cmp_groups);
 	*out = arr;
@@ -1181,14 +1183,17 @@ struct kiso_inv_hostlist kiso_inventory_group_hosts(struct kiso_arena *a,
 	struct kiso_inv_group **order = NULL;
 	size_t n = 0, cap = 0, hcap = 0, start;
 	bool is_all = strcmp(g->name, "all") == 0;
-	struct table seen = { 0 };
+	struct table seen = { 0 }, gseen = { 0 };
 
-	/* Group._walk_relationship('child_groups', include_self, preserve_ordering) */
+	/*
+	 * Group._walk_relationship('child_groups', include_self, preserve_ordering),
+	 * with a local table rather than marks on the groups: thread-safe.
+	 */
 	ptr_push(a, &order, &n, &cap, (void *)g);
-	GX((struct kiso_inv_group *)g)->mark = true;
+	table_put(a, &gseen, g->name, (void *)g);
 	for (size_t i = 0; i < g->nchildren; i++)
-		if (!GX(g->children[i])->mark) {
-			GX(g->children[i])->mark = true;
+		if (!table_get(&gseen, g->children[i]->name)) {
+			table_put(a, &gseen, g->children[i]->name, g->children[i]);
 			ptr_push(a, &order, &n, &cap, g->children[i]);
 		}
 	start = 0;
@@ -1199,15 +1204,14 @@ struct kiso_inv_hostlist kiso_inventory_group_hosts(struct kiso_arena *a,
 			for (size_t j = 0; j < order[i]->nchildren; j++) {
 				struct kiso_inv_group *c = order[i]->children[j];
 
-				if (!GX(c)->mark) {
-					GX(c)->mark = true;
+				if (!table_get(&gseen, c->name)) {
+					table_put(a, &gseen, c->name, c);
 					ptr_push(a, &order, &n, &cap, c);
 				}
 			}
 		start = end;
 	}
 	for (size_t i = 0; i < n; i++) {
-		GX(order[i])->mark = false;
 		for (size_t j = 0; j < order[i]->nhosts; j++) {
 			struct kiso_inv_host *h = order[i]->hosts[j];
 

@@ -61,6 +61,12 @@
  * hands out lives there and is valid until kiso_inventory_free(). Treat
  * them as read-only.
  *
+ * Threads: loading is for one thread. Once loaded, the queries (host,
+ * group, host_vars, host_groups, group_names, group_hosts, groups_value,
+ * match) change nothing and may run in several threads at once, each with
+ * its own arena -- except that the first kiso_inventory_match() that needs
+ * the implicit localhost creates it (and reads its host_vars files).
+ *
  * Errors read "file:line:col: message", e.g.
  *   hosts.ini:7:1: section [web:children] includes undefined group: nope
  */
