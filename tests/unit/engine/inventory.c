@@ -8,6 +8,7 @@
 #include "inventory.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <sys/stat.h>
@@ -367,6 +368,79 @@ static void test_engine_inventory__groups_and_names(void **state)
 	kiso_inventory_free(inv);
 }
 
+struct worker {
+	struct kiso_inventory *inv;
+	const char *want;
+	int bad;
+};
+
+/* every host's merged vars, group names and the groups map, as one text */
+static char *snapshot(struct kiso_arena *a, struct kiso_inventory *inv)
+{
+	struct kiso_buf b = KISO_BUF_INIT;
+	struct kiso_inv_hostlist hl;
+	struct kiso_error err = KISO_ERROR_INIT;
+	char *s;
+
+	for (size_t i = 0; i < inv->nhosts; i++) {
+		kiso_value_json(&b, kiso_inventory_host_vars(a, inv, inv->hosts[i]), -1, true);
+		kiso_value_repr(&b, kiso_inventory_group_names(a, inv, inv->hosts[i]));
+	}
+	kiso_value_repr(&b, kiso_inventory_groups_value(a, inv));
+	if (kiso_inventory_match(&hl, a, inv, "g*:!h1*", "all", &err) == 0)
+		for (size_t i = 0; i < hl.len; i++)
+			kiso_buf_puts(&b, hl.items[i]->name);
+	s = kiso_arena_strdup(a, kiso_buf_cstr(&b));
+	kiso_buf_release(&b);
+	return s;
+}
+
+static void *work(void *p)
+{
+	struct worker *w = p;
+
+	for (int i = 0; i < 20; i++) {
+		struct kiso_arena *a = kiso_arena_new();
+
+		if (strcmp(snapshot(a, w->inv), w->want) != 0)
+			w->bad++;
+		kiso_arena_free(a);
+	}
+	return NULL;
+}
+
+static void test_engine_inventory__threads(void **state)
+{
+	struct kiso_error err = KISO_ERROR_INIT;
+	struct kiso_inventory *inv;
+	struct kiso_buf text = KISO_BUF_INIT;
+	struct worker w[4];
+	pthread_t t[4];
+
+	for (int g = 0; g < 20; g++) {
+		kiso_buf_printf(&text, "[g%d]\n", g);
+		for (int h = 0; h < 20; h++)
+			kiso_buf_printf(&text, "h%d-%d v=%d\n", h, (g + h) % 7, g);
+		kiso_buf_printf(&text, "[g%d:vars]\nx=%d\n[top%d:children]\ng%d\n", g, g, g % 3, g);
+	}
+	put("t/hosts", kiso_buf_cstr(&text));
+	kiso_buf_release(&text);
+	put("t/group_vars/g3.yml", "y: 3\n");
+	inv = load((const char *[]){ P("t/hosts"), NULL }, &err);
+	assert_non_null(inv);
+	for (int i = 0; i < 4; i++) {
+		w[i].inv = inv;
+		w[i].want = snapshot(A, inv);
+		w[i].bad = 0;
+		assert_int_equal(pthread_create(&t[i], NULL, work, &w[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(w[i].bad, 0);
+	}
+	kiso_inventory_free(inv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -378,6 +452,7 @@ int main(void)
 		cmocka_unit_test(test_engine_inventory__host_list),
 		cmocka_unit_test(test_engine_inventory__reconcile_across_sources),
 		cmocka_unit_test(test_engine_inventory__groups_and_names),
+		cmocka_unit_test(test_engine_inventory__threads),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
