@@ -1209,7 +1209,8 @@ static int loop_fn(struct ev *out, struct rstate *st, const struct node *n, cons
 	return 0;
 }
 
-static int do_call(struct ev *out, struct rstate *st, const struct node *n)
+static int do_call(struct ev *out, struct rstate *st, const struct node *n,
+		   const struct macro *caller)
 {
 	struct ev fn;
 	struct argv av;
@@ -1217,6 +1218,8 @@ static int do_call(struct ev *out, struct rstate *st, const struct node *n)
 
 	if (rc)
 		return rc;
+	if (caller && fn.kind != EV_MACRO)
+		return tmpl_err(st, KISO_EFAIL, n->off, "{%% call %%} needs a macro");
 	switch (fn.kind) {
 	case EV_UNDEF:
 		return tmpl_undef_err(st, n->a->off, &fn);
@@ -1224,7 +1227,7 @@ static int do_call(struct ev *out, struct rstate *st, const struct node *n)
 		if ((rc = eval_args(&av, st, n, true)))
 			return rc;
 		return tmpl_call_macro(out, st, n->off, fn.p, av.eargs, av.nargs, n->names, av.ekw,
-				       av.nkw);
+				       av.nkw, caller);
 	case EV_LOOPFN:
 		return loop_fn(out, st, n, &fn);
 	case EV_HELPER: {
@@ -1269,6 +1272,12 @@ static int do_call(struct ev *out, struct rstate *st, const struct node *n)
 	default:
 		return tmpl_err(st, KISO_EFAIL, n->off, "object is not callable");
 	}
+}
+
+int tmpl_call_block(struct ev *out, struct rstate *st, const struct node *call,
+		    const struct macro *caller)
+{
+	return do_call(out, st, call, caller);
 }
 
 /* ---- the evaluator ---- */
@@ -1431,7 +1440,7 @@ static int eval_node(struct ev *out, struct rstate *st, const struct node *n)
 		set_val(out, kiso_bool(st->a, b, KISO_POS_NONE));
 		return 0;
 	case N_CALL:
-		return do_call(out, st, n);
+		return do_call(out, st, n, NULL);
 	case N_LIST:
 	case N_TUPLE: {
 		struct kiso_value *list = kiso_list_new(st->a, KISO_POS_NONE);

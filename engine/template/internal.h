@@ -124,6 +124,7 @@ enum node_kind {
 	S_INCLUDE,      /* include a; op 1: ignore missing */
 	S_FILTERBLOCK,  /* filter b: list */
 	S_WITH,         /* with names = list2 values: list */
+	S_CALLBLOCK,    /* call(names=list2 defaults) a: list (the body is 'caller') */
 };
 
 struct node {
@@ -296,7 +297,11 @@ int tmpl_scope_find(struct ev *out, struct rstate *st, const char *name, uint32_
 /* Calls a macro with evaluated arguments; result is a string. */
 int tmpl_call_macro(struct ev *out, struct rstate *st, uint32_t off, const struct macro *m,
 		    struct ev *args, size_t nargs, const char *const *kwn, struct ev *kwv,
-		    size_t nkw);
+		    size_t nkw, const struct macro *caller);
+
+/* Evaluates an N_CALL whose callee must be a macro, passing 'caller' ({% call %}). */
+int tmpl_call_block(struct ev *out, struct rstate *st, const struct node *call,
+		    const struct macro *caller);
 
 /* Iterates a value as Python would: list items, map keys, string characters. */
 int tmpl_iterate(struct kiso_value **out_list, struct rstate *st, uint32_t off,

@@ -1131,33 +1131,31 @@ static struct node *parse_set(struct parser *p, uint32_t off)
 	return n;
 }
 
-static struct node *parse_macro(struct parser *p, uint32_t off)
+/* A macro's parameters: '(' a, b=default ... ')'. */
+static bool parse_signature(struct parser *p, struct node *n)
 {
-	static const char *const endmacro[] = { "endmacro", NULL };
-	struct token *nt = expect_type(p, TK_NAME);
-	struct node *n = mk(p, S_MACRO, off);
 	struct svec params = { 0 };
 	struct vec defs = { 0 };
 
-	if (!nt || !expect_op(p, OP_LPAREN))
-		return NULL;
-	n->s = nt->s;
+	if (!expect_op(p, OP_LPAREN))
+		return false;
 	while (!is_op(cur(p), OP_RPAREN)) {
 		if (params.n && !expect_op(p, OP_COMMA))
-			return NULL;
+			return false;
 		struct token *a = expect_type(p, TK_NAME);
 
 		if (!a)
-			return NULL;
+			return false;
 		spush(p, &params, a->s);
 		if (skip_op(p, OP_ASSIGN)) {
 			struct node *d = parse_expression(p, true);
 
 			if (!d)
-				return NULL;
+				return false;
 			vpush(p, &defs, d);
 		} else if (defs.n && defs.v[defs.n - 1]) {
-			return perr(p, a->off, "non-default argument follows default argument");
+			perr(p, a->off, "non-default argument follows default argument");
+			return false;
 		} else {
 			vpush(p, &defs, NULL);
 		}
@@ -1167,9 +1165,47 @@ static struct node *parse_macro(struct parser *p, uint32_t off)
 	n->nnames = params.n;
 	n->list2 = defs.v;
 	n->n2 = defs.n;
+	return true;
+}
+
+static struct node *parse_macro(struct parser *p, uint32_t off)
+{
+	static const char *const endmacro[] = { "endmacro", NULL };
+	struct token *nt = expect_type(p, TK_NAME);
+	struct node *n = mk(p, S_MACRO, off);
+
+	if (!nt || !parse_signature(p, n))
+		return NULL;
+	n->s = nt->s;
 	struct vec body = { 0 };
 
 	if (!parse_statements(p, &body, endmacro, true))
+		return NULL;
+	n->list = body.v;
+	n->n = body.n;
+	return n;
+}
+
+/* {% call(args) macro(...) %} body {% endcall %}: the body is the macro's caller(). */
+static struct node *parse_call_block(struct parser *p, uint32_t off)
+{
+	static const char *const endcall[] = { "endcall", NULL };
+	struct node *n = mk(p, S_CALLBLOCK, off);
+
+	n->s = "caller";
+	if (is_op(cur(p), OP_LPAREN) && !parse_signature(p, n))
+		return NULL;
+	uint32_t eoff = cur(p)->off;
+	struct node *e = parse_expression(p, true);
+
+	if (!e)
+		return NULL;
+	if (e->kind != N_CALL)
+		return perr(p, eoff, "expected call");
+	n->a = e;
+	struct vec body = { 0 };
+
+	if (!parse_statements(p, &body, endcall, true))
 		return NULL;
 	n->list = body.v;
 	n->n = body.n;
@@ -1274,6 +1310,8 @@ static struct node *parse_statement(struct parser *p, const char *const *end_tag
 		n = parse_filter_block(p, t->off);
 	else if (!strcmp(s, "with"))
 		n = parse_with(p, t->off);
+	else if (!strcmp(s, "call"))
+		n = parse_call_block(p, t->off);
 	else if (end_tags && end_tags[0]) {
 		char tags[256];
 

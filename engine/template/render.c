@@ -362,6 +362,18 @@ int tmpl_exec(struct kiso_buf *out, struct rstate *st, struct node *const *body,
 		case S_INCLUDE:
 			rc = exec_include(out, st, s);
 			break;
+		case S_CALLBLOCK: {
+			struct macro *m = kiso_arena_zalloc(st->a, sizeof(*m));
+
+			m->def = s;
+			m->t = st->t;
+			m->base = st->base;
+			m->scope = st->scope;
+			if ((rc = tmpl_call_block(&v, st, s->a, m)))
+				break;
+			rc = tmpl_ev_str(out, st, s->off, &v);
+			break;
+		}
 		case S_FILTERBLOCK:
 			if ((rc = render_body_str(&v, st, s->list, s->n, s->b, s->off)))
 				break;
@@ -391,7 +403,7 @@ int tmpl_exec(struct kiso_buf *out, struct rstate *st, struct node *const *body,
 
 int tmpl_call_macro(struct ev *out, struct rstate *st, uint32_t off, const struct macro *m,
 		    struct ev *args, size_t nargs, const char *const *kwn, struct ev *kwv,
-		    size_t nkw)
+		    size_t nkw, const struct macro *caller)
 {
 	const struct node *d = m->def;
 	int rc;
@@ -419,6 +431,11 @@ int tmpl_call_macro(struct ev *out, struct rstate *st, uint32_t off, const struc
 	st->base = m->base;
 	st->scope = f;
 	st->depth++;
+	if (caller) {
+		struct ev ce = { .kind = EV_MACRO, .p = (void *)caller };
+
+		tmpl_scope_set(st, f, "caller", &ce);
+	}
 	for (size_t i = 0; i < d->nnames && !rc; i++) {
 		struct ev v;
 		bool set = false;

@@ -750,6 +750,15 @@ static void test_engine_template_render__macros(void **state)
 	const char *r = T("{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}{{ m(0) }}");
 
 	assert_non_null(strstr(r, "macro calls nested too deeply"));
+	/* {% call %}: the block is the macro's caller(), with arguments */
+	assert_string_equal(T("{% macro box(t) %}[{{ t }}:{{ caller() }}]{% endmacro %}{% call box('x') %}in{{ i }}{% endcall %}"),
+			    "str [x:in5]");
+	assert_string_equal(T("{% macro each(l) %}{% for x in l %}{{ caller(x) }};{% endfor %}{% endmacro %}"
+			      "{% call(item) each([1, 2]) %}<{{ item }}>{% endcall %}"), "str <1>;<2>;");
+	assert_string_equal(T("{% call 5 %}{% endcall %}"), "ERROR t.yml:1:9: expected call");
+	assert_string_equal(T("{% call s.upper() %}{% endcall %}"), "ERROR t.yml:1:16: {% call %} needs a macro");
+	assert_string_equal(T("{% macro m() %}{{ caller() }}{% endmacro %}{{ m() }}"),
+			    "ERROR t.yml:1:19: 'caller' is undefined");
 	/* a macro's output is a string */
 	assert_string_equal(R("{% macro m() %}[1]{% endmacro %}{{ m() }}"), "list [1]");
 	assert_string_equal(E("m is defined"), "bool False");
