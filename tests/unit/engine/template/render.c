@@ -750,6 +750,7 @@ static void test_engine_template_render__macros(void **state)
 	const char *r = T("{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}{{ m(0) }}");
 
 	assert_non_null(strstr(r, "macro calls nested too deeply"));
+	assert_string_equal(T("{% macro m(a, b, c=3) %}{{ a }}{{ b }}{{ c }}{% endmacro %}{{ m(1, 2) }}"), "str 123");
 	/* {% call %}: the block is the macro's caller(), with arguments */
 	assert_string_equal(T("{% macro box(t) %}[{{ t }}:{{ caller() }}]{% endmacro %}{% call box('x') %}in{{ i }}{% endcall %}"),
 			    "str [x:in5]");
