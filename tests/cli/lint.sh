@@ -114,5 +114,21 @@ else
 	notok "lint of a missing playbook: exit 4 with a message" "exit $rc: $out"
 fi
 
+# a plain apply validates, then says that running is not in this build
+out=$("$KISO" apply tests/cli/lint/clean-site/site.yml -i tests/cli/lint/clean-site/hosts 2>&1)
+rc=$?
+if [ "$rc" -eq 1 ] && printf '%s' "$out" | grep -q "not available in this build"; then
+	ok "apply of a valid playbook: exit 1, running is not in this build"
+else
+	notok "apply of a valid playbook: exit 1, running is not in this build" "exit $rc: $out"
+fi
+out=$("$KISO" apply tests/cli/lint/role-no-module/site.yml --list-tasks 2>&1)
+rc=$?
+if [ "$rc" -eq 4 ] && printf '%s' "$out" | grep -q "roles/x/tasks/main.yml:3:3: task has no module"; then
+	ok "listing a broken playbook: exit 4 with the problems"
+else
+	notok "listing a broken playbook: exit 4 with the problems" "exit $rc: $out"
+fi
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
