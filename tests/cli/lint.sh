@@ -114,6 +114,21 @@ else
 	notok "lint of a missing playbook: exit 4 with a message" "exit $rc: $out"
 fi
 
+# -i: the inventory is loaded and checked too
+tmpinv=$(mktemp)
+printf '[app\napp1\n' >"$tmpinv"
+out=$(cd tests/cli/lint/clean-site && "$KISO" lint site.yml -i "$tmpinv" 2>&1)
+rc=$?
+if [ "$rc" -eq 4 ] && [ "$(printf '%s\n' "$out" | head -n 1)" = "$tmpinv:1:1: invalid host range in '[app'" ]; then
+	ok "lint -i checks the inventory"
+else
+	notok "lint -i checks the inventory" "exit $rc: $out"
+fi
+out=$(cd tests/cli/lint/clean-site && "$KISO" lint site.yml -i hosts 2>&1)
+rc=$?
+if [ "$rc" -eq 0 ]; then ok "lint -i with a good inventory: exit 0"; else notok "lint -i with a good inventory: exit 0" "exit $rc: $out"; fi
+rm -f "$tmpinv"
+
 # a plain apply validates, then says that running is not in this build
 out=$("$KISO" apply tests/cli/lint/clean-site/site.yml -i tests/cli/lint/clean-site/hosts 2>&1)
 rc=$?
