@@ -32,6 +32,71 @@ static uint64_t hash(const char *s, size_t n, unsigned flags)
 	return h;
 }
 
+/*
+ * Parses "key: value, key: value" of a '#jinja2:' line (values are Python
+ * literals, as Ansible's ast.literal_eval reads them).
+ */
+static int overrides(const char *line, size_t n, unsigned *flags, const char **emsg)
+{
+	char buf[512];
+
+	if (n >= sizeof(buf)) {
+		*emsg = "jinja2 override line too long";
+		return -1;
+	}
+	memcpy(buf, line, n);
+	buf[n] = 0;
+	for (char *save = NULL, *pair = strtok_r(buf, ",", &save); pair;
+	     pair = strtok_r(NULL, ",", &save)) {
+		char *colon = strchr(pair, ':');
+
+		if (!colon) {
+			*emsg = "failed to parse jinja2 override: use 'key: value' pairs separated by ','";
+			return -1;
+		}
+		*colon = 0;
+		char *k = pair, *v = colon + 1;
+
+		while (*k == ' ' || *k == '\t')
+			k++;
+		for (char *e = k + strlen(k); e > k && (e[-1] == ' ' || e[-1] == '\t'); e--)
+			e[-1] = 0;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		for (char *e = v + strlen(v); e > v && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'); e--)
+			e[-1] = 0;
+		unsigned bit;
+		bool invert = false, on;
+
+		if (!strcmp(k, "trim_blocks")) {
+			bit = LEX_NO_TRIM;
+			invert = true;
+		} else if (!strcmp(k, "lstrip_blocks")) {
+			bit = LEX_LSTRIP;
+		} else if (!strcmp(k, "keep_trailing_newline")) {
+			bit = LEX_KEEP_NL;
+		} else {
+			*emsg = "unsupported jinja2 override (kiso takes trim_blocks, lstrip_blocks, "
+				"keep_trailing_newline)";
+			return -1;
+		}
+		if (!strcmp(v, "True")) {
+			on = true;
+		} else if (!strcmp(v, "False")) {
+			on = false;
+		} else {
+			*emsg = "unsupported jinja2 override value (kiso takes True or False)";
+			return -1;
+		}
+		on ^= invert;
+		if (on)
+			*flags |= bit;
+		else
+			*flags &= ~bit;
+	}
+	return 0;
+}
+
 static struct tmpl *compile(const char *src, size_t len, unsigned flags, uint64_t h)
 {
 	struct kiso_arena *a = kiso_arena_new();
@@ -57,22 +122,42 @@ static struct tmpl *compile(const char *src, size_t len, unsigned flags, uint64_
 	t->len = n;
 	for (size_t i = n; i > 0 && s[i - 1] == '\n'; i--)
 		t->trailing_nl++;
-	/* keep_trailing_newline is off: one final newline is dropped */
-	size_t lexlen = (!(flags & LEX_EXPR) && n && s[n - 1] == '\n') ? n - 1 : n;
+	size_t start = 0;
+	unsigned lexflags = flags;
 	struct tokens toks = { 0 };
 	uint32_t eoff = 0;
 	const char *emsg = NULL;
 	int rc;
+
+	/* Ansible's '#jinja2: trim_blocks: False, lstrip_blocks: True' first line */
+	if (!(flags & LEX_EXPR) && n >= 8 && !memcmp(s, "#jinja2:", 8)) {
+		const char *eol = memchr(s, '\n', n);
+
+		start = eol ? (size_t)(eol - s) + 1 : n;
+		if (overrides(s + 8, (eol ? (size_t)(eol - s) : n) - 8, &lexflags, &t->emsg) < 0) {
+			t->ecode = KISO_ESYNTAX;
+			t->eoff = 0;
+			return t;
+		}
+	}
+	/* keep_trailing_newline is off: one final newline is dropped */
+	size_t lexlen = (!(flags & LEX_EXPR) && !(lexflags & LEX_KEEP_NL) && n > start &&
+			 s[n - 1] == '\n') ? n - 1 : n;
 
 	if (len > UINT32_MAX - 16) {
 		t->ecode = KISO_ESYNTAX;
 		t->emsg = "template too big";
 		return t;
 	}
-	rc = tmpl_lex(&toks, a, s, lexlen, flags, &eoff, &emsg);
+	rc = tmpl_lex(&toks, a, s + start, lexlen - start, lexflags, &eoff, &emsg);
+	/* offsets are relative to the whole source */
+	for (size_t i = 0; i < toks.n; i++) {
+		toks.v[i].off += (uint32_t)start;
+		toks.v[i].end += (uint32_t)start;
+	}
 	if (rc) {
 		t->ecode = rc;
-		t->eoff = eoff;
+		t->eoff = eoff + (uint32_t)start;
 		t->emsg = emsg;
 		return t;
 	}

@@ -868,7 +868,34 @@ static int str_format_mod(struct kiso_value **out, struct rstate *st, uint32_t o
 		}
 		char spec[32];
 		size_t k = 0;
+		const struct kiso_value *mapped = NULL;
 
+		/* '%(key)s' takes the value from a mapping */
+		if (s[i] == '(') {
+			const char *close = memchr(s + i, ')', n - i);
+
+			if (!close) {
+				rc = tmpl_err(st, KISO_EFAIL, off, "incomplete format key");
+				goto out;
+			}
+			if (args->type != KISO_MAP) {
+				rc = tmpl_err(st, KISO_EFAIL, off, "format requires a mapping");
+				goto out;
+			}
+			struct kiso_value *key = kiso_strn(st->a, s + i + 1, (size_t)(close - s) - i - 1,
+							   KISO_POS_NONE);
+
+			mapped = kiso_map_getv(args, key);
+			if (!mapped) {
+				struct kiso_buf kb = KISO_BUF_INIT;
+
+				kiso_value_repr(&kb, key);
+				rc = tmpl_err(st, KISO_EFAIL, off, "%s", kiso_buf_cstr(&kb));
+				kiso_buf_release(&kb);
+				goto out;
+			}
+			i = (size_t)(close - s) + 1;
+		}
 		spec[k++] = '%';
 		while (i < n && strchr("-+ #0", s[i]) && k < 8)
 			spec[k++] = s[i++];
@@ -891,13 +918,14 @@ static int str_format_mod(struct kiso_value **out, struct rstate *st, uint32_t o
 				rc = tmpl_err(st, KISO_EFAIL, off, "format width or precision too big");
 				goto out;
 			}
-		if (ai >= nargs) {
+		if (!mapped && ai >= nargs) {
 			rc = tmpl_err(st, KISO_EFAIL, off, "not enough arguments for format string");
 			goto out;
 		}
-		const struct kiso_value *v = tuple ? args->u.list.items[ai] : args;
+		const struct kiso_value *v = mapped ? mapped : tuple ? args->u.list.items[ai] : args;
 
-		ai++;
+		if (!mapped)
+			ai++;
 		switch (conv) {
 		case 's':
 		case 'r': {

@@ -81,6 +81,10 @@ struct tokens {
 /* Lexer options. */
 #define LEX_EXPR 0x01           /* the source is a bare expression */
 #define LEX_ESCAPE_BS 0x02      /* Ansible's _escape_backslashes: '\' literal in {{ }} strings */
+/* set by a '#jinja2: trim_blocks: False, ...' first line (not cache keys) */
+#define LEX_NO_TRIM 0x100       /* trim_blocks off */
+#define LEX_LSTRIP 0x200        /* lstrip_blocks on */
+#define LEX_KEEP_NL 0x400       /* keep_trailing_newline on */
 
 /*
  * Tokenises src into toks (arena a). On a syntax error returns

@@ -432,7 +432,8 @@ static int lex_inside(struct lexer *lx, char kind)
 				if (minus)
 					while (q < lx->len && is_ws(s[q]))
 						q++;
-				else if (kind == 'b' && !plus && q < lx->len && s[q] == '\n')
+				else if (kind == 'b' && !plus && !(lx->flags & LEX_NO_TRIM) &&
+					 q < lx->len && s[q] == '\n')
 					q++;
 				lx->p = q;
 				return 0;
@@ -584,7 +585,7 @@ static bool find_endraw(const struct lexer *lx, size_t p, size_t *dend, bool *st
 		if (m2)
 			while (q < lx->len && is_ws(s[q]))
 				q++;
-		else if (!plus && q < lx->len && s[q] == '\n')
+		else if (!plus && !(lx->flags & LEX_NO_TRIM) && q < lx->len && s[q] == '\n')
 			q++;
 		*dend = p;
 		*strip_before = minus;
@@ -625,9 +626,21 @@ int tmpl_lex(struct tokens *toks, struct kiso_arena *a, const char *src, size_t 
 			lx.p = len;
 			break;
 		}
+		size_t tagq = q;        /* the tag; q: the end of the data before it */
 		char kind = src[q + 1];
 		size_t p = q + 2;
 		bool minus = p < len && src[p] == '-';
+		bool plus = p < len && src[p] == '+';
+
+		/* lstrip_blocks: blanks from the start of the line to a block or comment tag */
+		if ((flags & LEX_LSTRIP) && kind != '{' && !minus && !plus) {
+			size_t b = q;
+
+			while (b > s && (src[b - 1] == ' ' || src[b - 1] == '\t'))
+				b--;
+			if ((b > s && src[b - 1] == '\n') || (b == s && (s == 0 || src[s - 1] == '\n')))
+				q = b;
+		}
 
 		if (p < len && (src[p] == '-' || src[p] == '+'))
 			p++;
@@ -641,7 +654,7 @@ int tmpl_lex(struct tokens *toks, struct kiso_arena *a, const char *src, size_t 
 
 				add_data(&lx, s, q, minus);
 				if (!find_endraw(&lx, after, &dend, &sb, &after2)) {
-					rc = fail(&lx, q, "missing end of raw directive");
+					rc = fail(&lx, tagq, "missing end of raw directive");
 					goto out;
 				}
 				add_data(&lx, after, dend, sb);
@@ -661,7 +674,7 @@ int tmpl_lex(struct tokens *toks, struct kiso_arena *a, const char *src, size_t 
 				}
 			}
 			if (!found) {
-				rc = fail(&lx, q, "missing end of comment tag");
+				rc = fail(&lx, tagq, "missing end of comment tag");
 				goto out;
 			}
 			bool cminus = e > p && src[e - 1] == '-';
@@ -670,12 +683,12 @@ int tmpl_lex(struct tokens *toks, struct kiso_arena *a, const char *src, size_t 
 			if (cminus)
 				while (r < len && is_ws(src[r]))
 					r++;
-			else if (r < len && src[r] == '\n')
+			else if (!(flags & LEX_NO_TRIM) && r < len && src[r] == '\n')
 				r++;
 			lx.p = r;
 			continue;
 		}
-		push(&lx, kind == '{' ? TK_VAR_BEGIN : TK_BLOCK_BEGIN, q, p);
+		push(&lx, kind == '{' ? TK_VAR_BEGIN : TK_BLOCK_BEGIN, tagq, p);
 		lx.p = p;
 		rc = lex_inside(&lx, kind == '{' ? 'v' : 'b');
 		if (rc)

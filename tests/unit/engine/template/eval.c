@@ -32,6 +32,8 @@ static void test_engine_template_eval__arithmetic(void **state)
 		{ "'%s=%d' % ('a', 5)", "str 'a=5'" },
 		{ "'%05.2f|%-3s|%x|%%' % (3.14159, 'a', 255)", "str '03.14|a  |ff|%'" },
 		{ "'%s' % [1, 2]", "str '[1, 2]'" },
+		{ "'%(a)s-%(b)05d|%%' % {'a': 'x', 'b': 7}", "str 'x-00007|%'" },
+		{ "'%s' % {'a': 1}", "str \"{'a': 1}\"" },
 		{ "-i", "int -5" },
 		{ "+f", "float 1.5" },
 		{ "9223372036854775807 - 1", "int 9223372036854775806" },
@@ -59,6 +61,8 @@ static void test_engine_template_eval__arithmetic_errors(void **state)
 		{ "'%d' % 'x'", "ERROR t.yml:1:6: %d format: a real number is required, not str" },
 		{ "'%s %s' % ('a',)", "ERROR t.yml:1:9: not enough arguments for format string" },
 		{ "'%s' % ('a', 'b')", "ERROR t.yml:1:6: not all arguments converted during string formatting" },
+		{ "'%(z)s' % {'a': 1}", "ERROR t.yml:1:9: 'z'" },
+		{ "'%(a)s' % (1,)", "ERROR t.yml:1:9: format requires a mapping" },
 		/* kiso's integers are 64-bit */
 		{ "9223372036854775807 + 1", "ERROR t.yml:1:21: integer overflow (kiso integers are 64-bit)" },
 		{ "2 ** 64", "ERROR t.yml:1:3: integer overflow (kiso integers are 64-bit)" },

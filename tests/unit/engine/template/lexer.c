@@ -40,6 +40,37 @@ static void test_engine_template_lexer__whitespace_control(void **state)
 	RUN(cases, T);
 }
 
+/* Ansible's '#jinja2:' first line; expected values from ansible-core's do_template */
+static const struct tcase overrides[] = {
+	{ "#jinja2: lstrip_blocks: True\n[servers]\n{% for s in users %}\n    {% if s.uid > 1000 %}\n{{ s.name }}\n    {% endif %}\n{% endfor %}\n",
+	  "str [servers]\nbob\n" },
+	{ "#jinja2: trim_blocks: False, lstrip_blocks: False\n{% if true %}\nx\n{% endif %}\n",
+	  "str \nx\n" },
+	{ "#jinja2:trim_blocks:False\n{% if true %}\nx\n{% endif %}",
+	  "str \nx\n" },
+	{ "#jinja2: keep_trailing_newline: True\nx\n",
+	  "str x\n" },
+	{ "#jinja2: lstrip_blocks: True\n  {# c #}\n  {%+ if true %}a{% endif %}\n  {{ 'v' }}\n\t{% raw %}r{% endraw %}\n",
+	  "str   a  v\nr\n" },
+	{ "#jinja2: lstrip_blocks: True, trim_blocks: False\n  {% if true %}\n  x\n  {% endif %}\n",
+	  "str \n  x\n" },
+};
+
+static void test_engine_template_lexer__jinja2_overrides(void **state)
+{
+	RUN(overrides, T);
+	assert_string_equal(T("#jinja2: variable_start_string: '[['\n[[ x ]]"),
+			    "ERROR t.yml:1:1: unsupported jinja2 override (kiso takes trim_blocks, lstrip_blocks, keep_trailing_newline)");
+	assert_string_equal(T("#jinja2: trim_blocks\nx"),
+			    "ERROR t.yml:1:1: failed to parse jinja2 override: use 'key: value' pairs separated by ','");
+	/* positions still count the override line */
+	assert_string_equal(T("#jinja2: trim_blocks: False\n{{ nope }}"), "ERROR t.yml:2:4: 'nope' is undefined");
+	assert_string_equal(T("#jinja2: trim_blocks: False\n{{ x y }}"),
+			    "ERROR t.yml:2:6: expected token 'end of print statement', got 'y'");
+	/* only at the very start */
+	assert_string_equal(T(" #jinja2: trim_blocks: False\n"), "str  #jinja2: trim_blocks: False\n");
+}
+
 static void test_engine_template_lexer__literals(void **state)
 {
 	static const struct tcase cases[] = {
@@ -117,6 +148,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_engine_template_lexer__whitespace_control, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_engine_template_lexer__jinja2_overrides, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_template_lexer__literals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_template_lexer__escape_backslashes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_template_lexer__errors, setup, teardown),
