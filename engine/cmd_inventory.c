@@ -106,11 +106,64 @@ static struct kiso_value *group_variables(struct kiso_arena *a, const struct kis
 	return v;
 }
 
-static void print_json(const struct kiso_value *v)
+/*
+ * AnsibleJSONEncoder(preprocess_unsafe=True): an !unsafe string prints as
+ * {"__ansible_unsafe": s}, a !vault one as {"__ansible_vault": ciphertext}.
+ * Returns v itself when nothing in it needs that.
+ */
+static const struct kiso_value *json_ready(struct kiso_arena *a, const struct kiso_value *v,
+					   unsigned depth)
+{
+	if (depth > 10000)
+		return v;
+	if (v->type == KISO_STR && (v->flags & (KISO_VF_UNSAFE | KISO_VF_VAULT))) {
+		struct kiso_value *m = kiso_map_new(a, v->pos);
+
+		kiso_map_set(a, m, v->flags & KISO_VF_VAULT ? "__ansible_vault" : "__ansible_unsafe",
+			     kiso_strn(a, v->u.s.ptr, v->u.s.len, v->pos));
+		return m;
+	}
+	if (v->type == KISO_LIST) {
+		struct kiso_value *l = NULL;
+
+		for (size_t i = 0; i < v->u.list.len; i++) {
+			const struct kiso_value *x = json_ready(a, v->u.list.items[i], depth + 1);
+
+			if (x != v->u.list.items[i] && !l) {
+				l = kiso_list_new(a, v->pos);
+				for (size_t j = 0; j < i; j++)
+					kiso_list_push(a, l, v->u.list.items[j]);
+			}
+			if (l)
+				kiso_list_push(a, l, (struct kiso_value *)x);
+		}
+		return l ? l : v;
+	}
+	if (v->type == KISO_MAP) {
+		struct kiso_value *m = NULL;
+
+		for (size_t i = 0; i < v->u.map.len; i++) {
+			const struct kiso_value *x = json_ready(a, v->u.map.items[i].val, depth + 1);
+
+			if (x != v->u.map.items[i].val && !m) {
+				m = kiso_map_new(a, v->pos);
+				for (size_t j = 0; j < i; j++)
+					kiso_map_setv(a, m, v->u.map.items[j].key,
+						      v->u.map.items[j].val);
+			}
+			if (m)
+				kiso_map_setv(a, m, v->u.map.items[i].key, (struct kiso_value *)x);
+		}
+		return m ? m : v;
+	}
+	return v;
+}
+
+static void print_json(struct kiso_arena *a, const struct kiso_value *v)
 {
 	struct kiso_buf b = KISO_BUF_INIT;
 
-	kiso_value_json(&b, v, 4, true);
+	kiso_value_json(&b, json_ready(a, v, 0), 4, true);
 	fwrite(kiso_buf_cstr(&b), 1, b.len, stdout);
 	fputc('\n', stdout);
 	kiso_buf_release(&b);
@@ -173,7 +226,7 @@ static int do_list(struct kiso_arena *a, struct kiso_inventory *inv, const struc
 	}
 	kiso_map_set(a, meta, "hostvars", hostvars);
 	kiso_map_set(a, results, "_meta", meta);
-	print_json(results);
+	print_json(a, results);
 	return KISO_EXIT_OK;
 }
 
@@ -268,7 +321,7 @@ static int do_host(struct kiso_arena *a, struct kiso_inventory *inv, const struc
 		kiso_cli_error("you must pass a single valid host to --host parameter");
 		return KISO_EXIT_USAGE;
 	}
-	print_json(host_variables(a, inv, hl.items[0], o));
+	print_json(a, host_variables(a, inv, hl.items[0], o));
 	return KISO_EXIT_OK;
 }
 
