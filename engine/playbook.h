@@ -12,9 +12,9 @@
  * message", in file order; loading goes on after an error, so that `kiso
  * lint` shows them all.
  *
- * Nothing is templated here, except nothing: values are kept exactly as
- * loaded (strings still hold their "{{ }}"), with their positions. The
- * runner and vars.c template them per host.
+ * Nothing is templated here: values are kept exactly as loaded (strings
+ * still hold their "{{ }}"), with their positions. The runner and vars.c
+ * template them per host.
  *
  * The model
  * ---------
@@ -48,6 +48,19 @@
  * the same chain: kiso_taskdef_tags() and kiso_taskdef_when() collect
  * them. 'vars' are merged outermost first (role < block < task).
  *
+ * Running a play, as Ansible compiles it (play.compile()): pre_tasks,
+ * then handlers flushed; each role of 'roles:' (for each: its deps[]
+ * first, recursively, then its tasks; a use with same_as set is skipped
+ * for a host that already ran that role, unless allow_duplicates); tasks;
+ * handlers flushed; post_tasks; handlers flushed. A BLOCK runs 'block',
+ * then 'rescue' on failure, then 'always'. IMPORT_TASKS runs 'body';
+ * IMPORT_ROLE runs inc_role like a 'roles:' entry; INCLUDE_TASKS and
+ * INCLUDE_ROLE are expanded per host when reached (using body/inc_role
+ * when they were loaded, else loading at run time). A play's handlers
+ * are its own 'handlers' plus the handlers of every role use in it;
+ * a handler is notified by its name, by "role : name" for a role
+ * handler, or by a 'listen' topic.
+ *
  * Memory: everything lives in the arena given to kiso_playbook_load();
  * strings and values are borrowed from it. Positions' file names are
  * interned (error.h) and live until exit.
@@ -79,10 +92,10 @@ enum kiso_taskdef_kind {
 	KISO_TD_INCLUDE_TASKS, /* dynamic: 'file' is rendered per host at run time;
 				* when it holds no template, 'body' is the file's
 				* tasks, loaded and validated now (loaded_static) */
-	KISO_TD_IMPORT_ROLE,   /* static: 'role' loaded, its tasks in role->tasks */
-	KISO_TD_INCLUDE_ROLE,  /* dynamic: 'role' loaded now when its name holds no
-				* template, else NULL and 'role_name' is rendered
-				* at run time */
+	KISO_TD_IMPORT_ROLE,   /* static: 'inc_role' loaded (its deps[] and tasks) */
+	KISO_TD_INCLUDE_ROLE,  /* dynamic: 'inc_role' loaded now when its name and
+				* *_from hold no template, else NULL and
+				* 'role_name' is rendered at run time */
 	KISO_TD_META,          /* 'meta: flush_handlers' etc.: args "_raw_params"
 				* holds the action (the runner's job) */
 };
@@ -97,8 +110,9 @@ struct kiso_taskdef {
 
 	/*
 	 * Every keyword as written, keys in file order, values untemplated
-	 * (with positions): name, when, become, ... but not the module key,
-	 * 'args', 'action'/'local_action' nor block/rescue/always. Keyword
+	 * (with positions): name, when, become, loop, ... but not the module
+	 * key, 'args', 'action'/'local_action', with_X (see loop_with) nor
+	 * block/rescue/always. Keyword
 	 * types are already validated (when: str/bool/list, tags: str/int/list,
 	 * retries: int or template, ...). Never NULL (maybe empty).
 	 */
@@ -113,7 +127,12 @@ struct kiso_taskdef {
 	 * The module arguments: a map. Free-form text is split Ansible's way
 	 * (k=v pairs; the rest in "_raw_params" for free-form modules), the
 	 * 'args:' keyword merged in (task keys win), local_action adds
-	 * delegate_to: localhost to kw. Never NULL for KISO_TD_MODULE.
+	 * delegate_to: localhost to kw. Arguments that come from a variable
+	 * ('args: "{{ x }}"', 'copy: "{{ x }}"') are kept as
+	 * "_variable_params": the runner renders it (a map) and merges the
+	 * other keys over it, then validates. Never NULL for KISO_TD_MODULE,
+	 * META and the include/import kinds (their options: file, name,
+	 * tasks_from, apply, ...).
 	 */
 	struct kiso_value *args;
 
@@ -134,9 +153,10 @@ struct kiso_taskdef {
 
 	/* KISO_TD_IMPORT_TASKS / KISO_TD_INCLUDE_TASKS */
 	const char *file;             /* as written (may be a template) */
-	/* resolved path when loaded now, else NULL; also set for an
-	 * include_vars module task whose file name holds no template (the
-	 * file was found, read and checked) */
+	/* resolved path when loaded now, else NULL; also set for a module
+	 * task whose file holds no template and was found and checked:
+	 * include_vars (the vars file), template (the template, searched in
+	 * templates/), copy without remote_src (the source, in files/) */
 	const char *file_path;
 	bool loaded_static;           /* body was loaded at load time */
 	struct kiso_tasklist body;
@@ -155,7 +175,9 @@ enum kiso_role_origin {
 };
 
 struct kiso_role {
-	const char *name;             /* the role's name (directory base name) */
+	const char *name;             /* the role's name as written ("common",
+				       * "roles/x" or a path found on the search
+				       * path), or the base name of a path */
 	const char *path;             /* the role directory (absolute) */
 	struct kiso_pos pos;          /* where this use is written */
 	enum kiso_role_origin origin;
