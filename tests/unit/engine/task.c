@@ -483,6 +483,85 @@ static void test_engine_task__keyword_types(void **state)
 	fx_expect_at(&FX.errors, 7, "site.yml", 12, 14, "vars in a list must each be a mapping, got an integer");
 }
 
+/* Every task keyword: a good value loads clean, a bad one gives its message. */
+static const struct kwcase {
+	const char *kw, *good, *bad, *msg;
+} kwcases[] = {
+	{ "name", "\"a name\"", "[1]", "keyword 'name' must be a string, got a list" },
+	{ "when", "[a, \"b | bool\", true]", "{a: 1}", "keyword 'when' must be a string, a boolean or a list of them, got a mapping" },
+	{ "changed_when", "false", "{a: 1}", "keyword 'changed_when' must be a string, a boolean or a list of them, got a mapping" },
+	{ "failed_when", "\"rc != 0\"", "[[1]]", "keyword 'failed_when' must be a string, a boolean or a list of them, got a list" },
+	{ "until", "\"r is success\"", "{a: 1}", "keyword 'until' must be a string, a boolean or a list of them, got a mapping" },
+	{ "retries", "5", "five", "keyword 'retries' must be an integer, got 'five'" },
+	{ "delay", "\"{{ d }}\"", "[1]", "keyword 'delay' must be an integer, got a list" },
+	{ "register", "out", "{a: 1}", "keyword 'register' must be a string, got a mapping" },
+	{ "ignore_errors", "yes", "sometimes", "keyword 'ignore_errors' must be a boolean, got 'sometimes'" },
+	{ "ignore_unreachable", "true", "2", "keyword 'ignore_unreachable' must be a boolean, got an integer" },
+	{ "become", "on", "[yes]", "keyword 'become' must be a boolean, got a list" },
+	{ "become_user", "root", "[root]", "keyword 'become_user' must be a string, got a list" },
+	{ "become_method", "sudo", "{a: 1}", "keyword 'become_method' must be a string, got a mapping" },
+	{ "become_flags", "\"-H\"", "[1]", "keyword 'become_flags' must be a string, got a list" },
+	{ "become_exe", "sudo", "[1]", "keyword 'become_exe' must be a string, got a list" },
+	{ "check_mode", "no", "maybe", "keyword 'check_mode' must be a boolean, got 'maybe'" },
+	{ "diff", "false", "{}", "keyword 'diff' must be a boolean, got a mapping" },
+	{ "no_log", "true", "secret", "keyword 'no_log' must be a boolean, got 'secret'" },
+	{ "run_once", "True", "[]", "keyword 'run_once' must be a boolean, got a list" },
+	{ "any_errors_fatal", "1", "x", "keyword 'any_errors_fatal' must be a boolean, got 'x'" },
+	{ "delegate_to", "localhost", "[a, b]", "keyword 'delegate_to' must be a string, got a list" },
+	{ "delegate_facts", "true", "x", "keyword 'delegate_facts' must be a boolean, got 'x'" },
+	{ "remote_user", "admin", "[a]", "keyword 'remote_user' must be a string, got a list" },
+	{ "connection", "local", "[a]", "keyword 'connection' must be a string, got a list" },
+	{ "port", "2222", "ssh", "keyword 'port' must be an integer, got 'ssh'" },
+	{ "throttle", "2", "many", "keyword 'throttle' must be an integer, got 'many'" },
+	{ "timeout", "30", "1.5x", "keyword 'timeout' must be an integer, got '1.5x'" },
+	{ "async", "60", "later", "keyword 'async' must be an integer, got 'later'" },
+	{ "poll", "0", "[1]", "keyword 'poll' must be an integer, got a list" },
+	{ "tags", "\"a, b\"", "{a: 1}", "keyword 'tags' must be a string or a list, got a mapping" },
+	{ "notify", "[h1]", "{a: 1}", "keyword 'notify' must be a string or a list of strings, got a mapping" },
+	{ "vars", "{x: 1}", "[1]", "vars in a list must each be a mapping, got an integer" },
+	{ "environment", "{LANG: C}", "5", "environment must be a mapping or a list of mappings, got an integer" },
+	{ "module_defaults", "{file: {owner: root}}", NULL, NULL },
+	{ "collections", "[community.general]", "{a: 1}", "keyword 'collections' must be a string or a list of strings, got a mapping" },
+	{ "debugger", "on_failed", "[1]", "keyword 'debugger' must be a string, got a list" },
+	{ "loop", "[1, 2]", NULL, NULL },
+	{ "loop_control", "{loop_var: x, index_var: i, label: l, pause: 0.5, extended: yes}", "{pause: soon}",
+	  "keyword 'pause' must be a number, got 'soon'" },
+};
+
+static void test_engine_task__every_keyword(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < KISO_ARRAY_SIZE(kwcases); i++) {
+		const struct kwcase *c = &kwcases[i];
+		const char *notify = strcmp(c->kw, "notify") == 0 ? "  handlers:\n    - name: h1\n      ping:\n" : "";
+
+		fx_write("site.yml", kiso_arena_sprintf(FX.a, "- hosts: all\n"
+							      "  tasks:\n"
+							      "    - ping:\n"
+							      "      %s: %s\n%s",
+							c->kw, c->good, notify));
+		fx_load("site.yml");
+		if (FX.errors.len)
+			fx_dump(&FX.errors);
+		if (FX.errors.len)
+			fail_msg("keyword '%s: %s' should load clean", c->kw, c->good);
+		assert_non_null(kiso_map_get(FX.pb->plays[0]->tasks.items[0]->kw, c->kw));
+		if (!c->bad)
+			continue;
+		fx_write("site.yml", kiso_arena_sprintf(FX.a, "- hosts: all\n"
+							      "  tasks:\n"
+							      "    - ping:\n"
+							      "      %s: %s\n",
+							c->kw, c->bad));
+		fx_load("site.yml");
+		if (FX.errors.len != 1 || strcmp(FX.errors.items[0].msg, c->msg) != 0 ||
+		    FX.errors.items[0].pos.line != 4) {
+			fx_dump(&FX.errors);
+			fail_msg("keyword '%s: %s': want one error at line 4: %s", c->kw, c->bad, c->msg);
+		}
+	}
+}
+
 static void test_engine_task__loops(void **state)
 {
 	(void)state;
@@ -787,6 +866,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_engine_task__no_module, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_task__unknown_keyword_or_module, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_task__keyword_types, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_engine_task__every_keyword, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_task__loops, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_task__loop_errors, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_task__blocks_nested, fx_setup, fx_teardown),
