@@ -84,7 +84,7 @@ int kiso_sshopts_split(char ***out, const char *s, struct kiso_error *err)
 				kiso_buf_puts(&w, "");
 		} else if (ch == '\\') {
 			if (p[1] == '\0')
-				break;
+				continue;       /* a trailing backslash: dropped */
 			p++;
 			kiso_buf_putc(&w, *p);
 		} else {

@@ -29,6 +29,12 @@ static void test_engine_sshopts__split_like_a_shell(void **state)
 	assert_null(w[0]);
 	kiso_sshopts_free_words(w);
 
+	/* a trailing backslash ends the word (found by fuzz_sshopts: it leaked) */
+	n = kiso_sshopts_split(&w, "-p a\\", &err);
+	assert_int_equal(n, 2);
+	assert_string_equal(w[1], "a");
+	kiso_sshopts_free_words(w);
+
 	n = kiso_sshopts_split(&w, "-o 'unterminated", &err);
 	assert_int_equal(n, KISO_EINVALID);
 	assert_null(w);

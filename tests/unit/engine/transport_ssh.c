@@ -119,8 +119,21 @@ static int lab_up(void)
 	if (!mkdtemp(tmpl))
 		return -1;
 	snprintf(lab, sizeof(lab), "%s", tmpl);
-	base_port = 25000 + (int)(getpid() % 400) * 10;
-	jidx = 150 + (int)(getpid() % 40) * 2;
+	/* ports and veth names (vhN) nobody else on this machine uses now:
+	 * other labs may be up at the same time */
+	for (int tries = 0; tries < 50; tries++) {
+		char *busy;
+
+		base_port = 25000 + (int)((getpid() + tries * 37) % 400) * 10;
+		jidx = 150 + (int)((getpid() + tries * 13) % 40) * 2;
+		busy = sh_out("{ ss -Hltn 'sport >= :%d and sport <= :%d'; ip -o link show vh%d; "
+			      "ip -o link show vh%d; } 2>/dev/null | grep -c . || true",
+			      base_port, base_port + 9, jidx, jidx + 1);
+		bool ok = strcmp(busy, "0") == 0;
+		free(busy);
+		if (ok)
+			break;
+	}
 	snprintf(bridge, sizeof(bridge), "ktr%d", (int)(getpid() % 100000));
 	/* a private /16 no interface of this machine uses yet */
 	for (int x = 240 + (int)(getpid() % 10), tries = 0; tries < 15; tries++, x = 240 + (x - 239) % 15) {
