@@ -757,7 +757,7 @@ static void check_handlers(struct pb_loader *L, struct kiso_play *p)
 
 /* -------------------------------------------------------------- the load */
 
-/* Sorts diagnostics by file (in load order), line, column; stable. */
+/* Sorts diagnostics by file (in load order), line, column (stable), drops repeats. */
 static void sort_diags(struct pb_loader *L, struct kiso_diags *d)
 {
 	size_t n = d->len;
@@ -794,6 +794,30 @@ static void sort_diags(struct pb_loader *L, struct kiso_diags *d)
 		rank[j] = r;
 	}
 	free(rank);
+
+	/*
+	 * A role used twice (or a task file imported twice) is loaded twice:
+	 * report each problem once. Equal diagnostics share a position, so
+	 * they are within a run of equal positions.
+	 */
+	size_t out = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool dup = false;
+		for (size_t j = out; j-- > 0;) {
+			const struct kiso_error *p = &d->items[j], *e = &d->items[i];
+			if (p->pos.line != e->pos.line || p->pos.col != e->pos.col ||
+			    (p->pos.file != e->pos.file &&
+			     (!p->pos.file || !e->pos.file || strcmp(p->pos.file, e->pos.file) != 0)))
+				break;
+			if (strcmp(p->msg, e->msg) == 0) {
+				dup = true;
+				break;
+			}
+		}
+		if (!dup)
+			d->items[out++] = d->items[i];
+	}
+	d->len = out;
 }
 
 int kiso_playbook_load(struct kiso_playbook **out, struct kiso_arena *a, const char *path,
@@ -827,10 +851,12 @@ int kiso_playbook_load(struct kiso_playbook **out, struct kiso_arena *a, const c
 	if (diags->len > before) {
 		struct kiso_diags part = { diags->items + before, diags->len - before, 0 };
 		sort_diags(&L, &part);
+		diags->len = before + part.len;
 	}
 	if (warnings && warnings->len > wbefore) {
 		struct kiso_diags wp = { warnings->items + wbefore, warnings->len - wbefore, 0 };
 		sort_diags(&L, &wp);
+		warnings->len = wbefore + wp.len;
 	}
 	return diags->len > before ? KISO_EINVALID : 0;
 }

@@ -253,6 +253,26 @@ static void test_engine_playbook__errors_in_file_order(void **state)
 	fx_expect_at(&FX.errors, 3, "roles/r/tasks/more.yml", 1, 3, "unknown module or task keyword 'bogus3'");
 }
 
+static void test_engine_playbook__role_used_twice_reported_once(void **state)
+{
+	(void)state;
+	fx_write("site.yml", "- hosts: web\n"
+			     "  roles: [r]\n"
+			     "- hosts: db\n"
+			     "  roles:\n"
+			     "    - { role: r, x: 1 }\n"
+			     "  tasks:\n"
+			     "    - import_role: name=r\n");
+	fx_write("roles/r/tasks/main.yml", "- bogus: 1\n"
+					   "- debug: msg=x\n"
+					   "  whn: y\n");
+	fx_load("site.yml");
+	assert_int_equal(FX.errors.len, 2);
+	fx_expect_at(&FX.errors, 0, "roles/r/tasks/main.yml", 1, 3, "unknown module or task keyword 'bogus'");
+	fx_expect_at(&FX.errors, 1, "roles/r/tasks/main.yml", 3, 3, "unknown module or task keyword 'whn'");
+	assert_int_equal(FX.pb->nplays, 2);
+}
+
 static void test_engine_playbook__keyword_inheritance(void **state)
 {
 	(void)state;
@@ -347,6 +367,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_engine_playbook__import_playbook, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_playbook__import_errors, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_playbook__errors_in_file_order, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_engine_playbook__role_used_twice_reported_once, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_playbook__keyword_inheritance, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_playbook__templates_checked, fx_setup, fx_teardown),
 	};
