@@ -6,7 +6,8 @@
  *   kiso inventory [-i INV]... --graph [--vars] [GROUP]
  *
  * The output is ansible-inventory's (ansible-core 2.14, cli/inventory.py):
- * JSON with sorted keys and an indent of 4; --graph's tree with "  |--".
+ * JSON with sorted keys and an indent of 4 (or YAML with -y, without
+ * anchors for shared values); --graph's tree with "  |--".
  * Like Ansible, the playbook directory for host variables is the current
  * directory unless --playbook-dir is given; group variables (--graph
  * --vars, --export) only see an explicit --playbook-dir.
@@ -19,6 +20,7 @@
 #include "cli.h"
 #include "inventory.h"
 #include "inventory_int.h"
+#include "yaml.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -37,7 +39,7 @@ struct opts {
 	const char **inv;
 	size_t ninv;
 	const char *pbdir;
-	bool list, graph, show_vars, export_;
+	bool list, graph, show_vars, export_, yaml;
 	const char *host;
 	const char *pattern;
 };
@@ -46,7 +48,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: kiso inventory [-i INVENTORY]... [--playbook-dir DIR]\n"
-		"                      (--list [--export] | --host HOST | --graph [--vars] [GROUP])\n"
+		"                      (--list [--export] [-y] | --host HOST [-y] | --graph [--vars] [GROUP])\n"
 		"\n"
 		"Shows an inventory as ansible-inventory does.\n"
 		"\n"
@@ -57,6 +59,7 @@ static void usage(FILE *f)
 		"      --list            every group and each host's variables, as JSON\n"
 		"      --export          with --list: group variables, and host variables\n"
 		"                        not merged with their groups'\n"
+		"  -y, --yaml            with --list or --host: YAML instead of JSON\n"
 		"      --host HOST       the merged variables of one host, as JSON\n"
 		"      --graph [GROUP]   the group tree (from 'all' or GROUP)\n"
 		"      --vars            with --graph: show variables too\n"
@@ -209,6 +212,58 @@ static void format_group(struct kiso_value *results, struct kiso_arena *a,
 		kiso_map_del(results, g->name);
 }
 
+/*
+ * ansible-inventory's yaml.dump(..., Dumper=AnsibleDumper,
+ * default_flow_style=False, allow_unicode=True). Unlike PyYAML, kiso never
+ * writes anchors and aliases for values shared by several hosts: it writes
+ * them out each time (the same data once loaded).
+ */
+static const struct kiso_yaml_dump_opts yaml_opts = { 0, 2, 80, true, true, false, false };
+
+/* yaml_inventory()'s format_group() */
+static struct kiso_value *yaml_group(struct kiso_arena *a, const struct kiso_inventory *inv,
+				     const struct kiso_inv_group *g, struct kiso_value *seen,
+				     const struct opts *o)
+{
+	struct kiso_value *me = kiso_map_new(a, KISO_POS_NONE);
+	struct kiso_value *children = kiso_map_new(a, KISO_POS_NONE);
+	struct kiso_value *hosts = kiso_map_new(a, KISO_POS_NONE);
+
+	kiso_map_set(a, me, "children", children);
+	for (size_t i = 0; i < g->nchildren; i++) {
+		const struct kiso_inv_group *c = g->children[i];
+
+		if (strcmp(c->name, "all") != 0)
+			kiso_map_set(a, children, c->name, yaml_group(a, inv, c, seen, o));
+	}
+	kiso_map_set(a, me, "hosts", hosts);
+	if (strcmp(g->name, "all") != 0)
+		for (size_t i = 0; i < g->nhosts; i++) {
+			const struct kiso_inv_host *h = g->hosts[i];
+			struct kiso_value *v = kiso_map_new(a, KISO_POS_NONE);
+
+			if (!kiso_map_get(seen, h->name)) {
+				kiso_map_set(a, seen, h->name, kiso_bool(a, true, KISO_POS_NONE));
+				v = host_variables(a, inv, h, o);
+			}
+			kiso_map_set(a, hosts, h->name, v);
+		}
+	if (o->export_) {
+		struct kiso_value *gv = group_variables(a, inv, g, o);
+
+		if (kiso_value_truthy(gv))
+			kiso_map_set(a, me, "vars", gv);
+	}
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const keys[] = { "hosts", "vars", "children" };
+		struct kiso_value *v = kiso_map_get(me, keys[i]);
+
+		if (v && !kiso_value_truthy(v))
+			kiso_map_del(me, keys[i]);
+	}
+	return me;
+}
+
 static int do_list(struct kiso_arena *a, struct kiso_inventory *inv, const struct opts *o)
 {
 	struct kiso_value *results = kiso_map_new(a, KISO_POS_NONE);
@@ -217,6 +272,16 @@ static int do_list(struct kiso_arena *a, struct kiso_inventory *inv, const struc
 	struct kiso_value *hostvars = kiso_map_new(a, KISO_POS_NONE);
 	struct kiso_inv_hostlist hl = kiso_inventory_group_hosts(a, inv, inv->groups[0]);
 
+	if (o->yaml) {
+		struct kiso_value *top = kiso_map_new(a, KISO_POS_NONE);
+		struct kiso_buf b = KISO_BUF_INIT;
+
+		kiso_map_set(a, top, "all", yaml_group(a, inv, inv->groups[0], seen, o));
+		kiso_yaml_dump(&b, top, &yaml_opts, NULL);
+		fwrite(kiso_buf_cstr(&b), 1, b.len, stdout);
+		kiso_buf_release(&b);
+		return KISO_EXIT_OK;
+	}
 	format_group(results, a, inv, inv->groups[0], seen, o);
 	for (size_t i = 0; i < hl.len; i++) {
 		struct kiso_value *v = host_variables(a, inv, hl.items[i], o);
@@ -321,6 +386,14 @@ static int do_host(struct kiso_arena *a, struct kiso_inventory *inv, const struc
 		kiso_cli_error("you must pass a single valid host to --host parameter");
 		return KISO_EXIT_USAGE;
 	}
+	if (o->yaml) {
+		struct kiso_buf b = KISO_BUF_INIT;
+
+		kiso_yaml_dump(&b, host_variables(a, inv, hl.items[0], o), &yaml_opts, NULL);
+		fwrite(kiso_buf_cstr(&b), 1, b.len, stdout);
+		kiso_buf_release(&b);
+		return KISO_EXIT_OK;
+	}
 	print_json(a, host_variables(a, inv, hl.items[0], o));
 	return KISO_EXIT_OK;
 }
@@ -336,6 +409,7 @@ int kiso_cmd_inventory(int argc, char **argv)
 		{ "graph", no_argument, NULL, O_GRAPH },
 		{ "vars", no_argument, NULL, O_VARS },
 		{ "export", no_argument, NULL, O_EXPORT },
+		{ "yaml", no_argument, NULL, 'y' },
 		{ "playbook-dir", required_argument, NULL, O_PBDIR },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -350,7 +424,7 @@ int kiso_cmd_inventory(int argc, char **argv)
 	o.inv = kiso_arena_zalloc(a, (size_t)(argc + 1) * sizeof(*o.inv));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:hy", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			o.inv[o.ninv++] = optarg;
@@ -369,6 +443,9 @@ int kiso_cmd_inventory(int argc, char **argv)
 			break;
 		case O_EXPORT:
 			o.export_ = true;
+			break;
+		case 'y':
+			o.yaml = true;
 			break;
 		case O_PBDIR:
 			o.pbdir = optarg;

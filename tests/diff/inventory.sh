@@ -10,7 +10,8 @@
 #   nograph   present: skip --graph --vars (ansible-inventory cannot print
 #             vault values there)
 #   extra     more option sets to compare, one a line, e.g. "--list --export"
-#             (JSON unless the line has --graph)
+#             (as JSON; as text with --graph; as parsed YAML with --yaml, as
+#             kiso writes shared values out where PyYAML uses anchors)
 #   expect-error  for a broken inventory: the message kiso must print (its
 #             file name relative to the case); kiso must exit 4 and
 #             ansible-inventory must fail to parse the source too (it only
@@ -94,6 +95,24 @@ sys.exit(1)
 EOF
 }
 
+yaml_same() {
+	"$py" - "$1" "$2" >"$w/diff" 2>&1 <<'EOF'
+import sys, yaml, json, difflib
+try:
+    a, b = (yaml.safe_load(open(p)) for p in sys.argv[1:])
+except Exception as e:
+    print("cannot parse output: %s" % e)
+    sys.exit(1)
+if a == b:
+    sys.exit(0)
+d = difflib.unified_diff(json.dumps(b, indent=2, sort_keys=True).splitlines(),
+                         json.dumps(a, indent=2, sort_keys=True).splitlines(),
+                         'ansible-inventory', 'kiso', lineterm='')
+print("\n".join(list(d)[:200]))
+sys.exit(1)
+EOF
+}
+
 text_same() {
 	diff -u --label ansible-inventory --label kiso "$2" "$1" >"$w/diff" 2>&1
 }
@@ -124,6 +143,8 @@ compare() {
 	fi
 	if [ "$kind" = json ]; then
 		json_same "$w/k.out" "$w/a.out"
+	elif [ "$kind" = yaml ]; then
+		yaml_same "$w/k.out" "$w/a.out"
 	else
 		text_same "$w/k.out" "$w/a.out"
 	fi
@@ -179,6 +200,7 @@ run_case() {
 			[ "${#more[@]}" -gt 0 ] || continue
 			case " ${more[*]} " in
 			*" --graph "*) compare "$case ${more[*]}" text -- "${args[@]}" "${more[@]}" ;;
+			*" --yaml "*) compare "$case ${more[*]}" yaml -- "${args[@]}" "${more[@]}" ;;
 			*) compare "$case ${more[*]}" json -- "${args[@]}" "${more[@]}" ;;
 			esac
 		done <extra

@@ -76,6 +76,8 @@ static void test_engine_cmd_inventory__actions(void **state)
 	assert_int_equal(run("-i", good, "--host", "db", NULL), KISO_EXIT_OK);
 	assert_int_equal(run("-i", good, "--list", "--export", "--playbook-dir", dir, NULL),
 			 KISO_EXIT_OK);
+	assert_int_equal(run("-i", good, "--list", "-y", NULL), KISO_EXIT_OK);
+	assert_int_equal(run("-i", good, "--host", "d1", "--yaml", NULL), KISO_EXIT_OK);
 	assert_int_equal(run("--help", NULL), KISO_EXIT_OK);
 }
 
