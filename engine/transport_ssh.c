@@ -73,6 +73,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <pwd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -112,7 +113,8 @@ struct ssh {
 	char *user;
 	/* as a jump host */
 	struct tunnel *tunnels; /* under lock */
-	unsigned n_tunnels;     /* under lock */
+	atomic_uint n_tunnels;  /* changed under lock; read without it to
+	                           know whether the session is shared */
 	int wake[2];            /* pump wake-up pipe; -1 when no pump */
 	int wake_w[2];          /* wakes the session's own thread (see wait_io) */
 	bool worker_waiting;    /* under lock: that thread is about to poll */
