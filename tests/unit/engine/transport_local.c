@@ -307,6 +307,62 @@ static void test_engine_transport_local__first_error_wins(void **state)
 	kiso_buf_release(&b);
 }
 
+/*
+ * become through the local backend (sudo -n -u nobody). As root (how the
+ * suite runs, CI included) sudo lets us through; otherwise sudo -n must
+ * refuse cleanly, with its message in stderr and a failed status.
+ */
+static void test_engine_transport_local__become(void **state)
+{
+	struct fx *f = *state;
+	struct kiso_become nobody = { "nobody", NULL, NULL };
+	struct kiso_exec_result r = KISO_EXEC_RESULT_INIT;
+	struct kiso_exec_req q = { .cmd = "id -un; cat", .in = "through sudo\n", .in_len = 13 };
+	struct kiso_buf b = KISO_BUF_INIT;
+	struct kiso_stat st;
+
+	kiso_conn_set_become(f->c, &nobody);
+	assert_int_equal(kiso_transport_exec(f->c, &q, &r), 0);
+	if (getuid() != 0) {
+		assert_int_not_equal(r.status, 0);
+		assert_non_null(strstr(kiso_buf_cstr(&r.err), "sudo"));
+		goto out;
+	}
+	assert_int_equal(r.status, 0);
+	assert_string_equal(kiso_buf_cstr(&r.out), "nobody\nthrough sudo\n");
+	assert_string_equal(kiso_buf_cstr(&r.err), "");
+
+	/* the file primitives run as nobody too (transport_shell.c) */
+	assert_int_equal(chown(f->dir, 65534, 65534), 0);
+	assert_int_equal(kiso_transport_write_atomic(f->c, p(f, "n"), "x\n", 2, NULL), 0);
+	assert_int_equal(kiso_transport_stat(f->c, p(f, "n"), 0, &st), 0);
+	assert_int_equal(st.type, KISO_FT_REG);
+	assert_int_equal(st.uid, 65534);
+	assert_int_equal(st.mode, 0644);
+	assert_int_equal(kiso_transport_read(f->c, p(f, "n"), 0, &b), 0);
+	assert_string_equal(kiso_buf_cstr(&b), "x\n");
+	assert_int_equal(kiso_transport_mkdir(f->c, p(f, "d"), 0700), 0);
+	assert_int_equal(kiso_transport_symlink(f->c, "n", p(f, "d/l")), 0);
+	assert_int_equal(kiso_transport_stat(f->c, p(f, "d/l"), 0, &st), 0);
+	assert_int_equal(st.type, KISO_FT_LNK);
+	assert_string_equal(st.link, "n");
+	assert_int_equal(kiso_transport_stat(f->c, p(f, "none"), 0, &st), 0);
+	assert_int_equal(st.type, KISO_FT_NONE);
+	/* nobody may not chown to root */
+	assert_int_equal(kiso_transport_chown(f->c, p(f, "n"), "root", NULL, false), KISO_EFAIL);
+	assert_non_null(strstr(kiso_conn_error(f->c)->msg, "cannot chown '"));
+	kiso_conn_clear_error(f->c);
+	kiso_conn_set_become(f->c, NULL);
+	/* as ourselves again: root sees nobody's files */
+	assert_int_equal(kiso_transport_stat(f->c, p(f, "d"), 0, &st), 0);
+	assert_int_equal(st.uid, 65534);
+	assert_int_equal(st.mode, 0700);
+out:
+	kiso_conn_set_become(f->c, NULL);
+	kiso_buf_release(&b);
+	kiso_exec_result_release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +377,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_transport_local__first_error_wins,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_engine_transport_local__become, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
