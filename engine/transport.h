@@ -372,8 +372,9 @@ struct kiso_conn {
 	bool open;
 	void *impl;                     /* the backend's state */
 	/* counters, for benchmarks and tests */
-	unsigned long n_exec;           /* commands run (channels opened) */
-	unsigned long n_sftp;           /* SFTP requests sent */
+	unsigned long n_exec;           /* commands run (one channel each on SSH) */
+	unsigned long n_sftp;           /* SFTP operations started (opens, stats,
+	                                   setstats...; not every packet) */
 };
 
 /*
@@ -471,7 +472,8 @@ int kiso_transport_chmod(struct kiso_conn *c, const char *path, unsigned mode);
 
 /* Owner and/or group (by name or decimal id; NULL keeps it). follow false:
  * a symlink's own ownership (lchown); true: the file it points to. An
- * unknown name fails (KISO_EFAIL, "unknown user 'x'"). */
+ * unknown name fails (KISO_EFAIL; locally "unknown user 'x'", on a host
+ * chown(1)'s message: "cannot chown 'p': chown: invalid user: 'x'"). */
 int kiso_transport_chown(struct kiso_conn *c, const char *path, const char *owner,
 			 const char *group, bool follow);
 
