@@ -148,8 +148,10 @@ struct kiso_conn_opts {
 	bool no_default_identities;     /* tests: no agent, no ~/.ssh/id_* */
 	enum kiso_hostkey_policy hostkey;
 	/* ProxyJump chain from -J / -o ProxyJump= (first hop first). The
-	 * runner opens a connection to each hop (sharing it between all hosts
-	 * behind the same hop) and passes the last one as 'jump'. */
+	 * runner opens a connection to each hop, with the options from
+	 * kiso_conn_opts_for_jump() and .jump set to the previous hop's
+	 * connection (NULL for the first), shares each between all hosts
+	 * behind the same hop, and passes the last one as 'jump'. */
 	struct kiso_jump_spec jumps[KISO_JUMPS_MAX];
 	size_t n_jumps;
 	/* Tunnel through this open SSH connection (kiso_jump: <host>, or the

@@ -975,6 +975,41 @@ static void test_engine_transport_ssh__jump(void **state)
 	kiso_conn_free(via);
 	kiso_conn_opts_release(&o);
 
+	/* a chain, -J h1,hJ: h1 (on loopback) -> hJ -> target; the second
+	 * hop's session itself runs through the first hop's tunnel */
+	{
+		struct kiso_conn *hops[2];
+		char *chain = kiso_xasprintf("-J root@127.0.0.1:%d,root@%s", base_port + 1, jip);
+
+		lab_opts(&o, tname, tip, 22, NULL);
+		assert_int_equal(kiso_sshopts_parse(&o, chain, &err), 0);
+		free(chain);
+		assert_int_equal(o.n_jumps, 2);
+		for (size_t i = 0; i < 2; i++) {
+			struct kiso_conn_opts hop;
+			kiso_conn_opts_for_jump(&hop, &o, i);
+			hop.jump = i ? hops[i - 1] : NULL;
+			hops[i] = kiso_conn_new(&hop);
+			kiso_conn_opts_release(&hop);
+			if (kiso_conn_open(hops[i]) < 0)
+				fail_msg("hop %zu: %s", i, kiso_conn_error(hops[i])->msg);
+		}
+		o.jump = hops[1];
+		c = kiso_conn_new(&o);
+		if (kiso_conn_open(c) < 0)
+			fail_msg("%s", kiso_conn_error(c)->msg);
+		s = run_ok(c, "hostname");
+		assert_string_equal(s, expect_t);
+		free(s);
+		s = run_ok(hops[1], "hostname");
+		assert_string_equal(s, expect_j);
+		free(s);
+		kiso_conn_free(c);
+		kiso_conn_free(hops[1]);
+		kiso_conn_free(hops[0]);
+		kiso_conn_opts_release(&o);
+	}
+
 	/* a target behind the jump host that is not there */
 	lab_opts(&o, "ghost", tip, 2222, NULL);
 	o.jump = jump;
