@@ -141,6 +141,7 @@ struct kiso_conn *kiso_conn_new(const struct kiso_conn_opts *opts)
 	struct kiso_conn *c = kiso_xcalloc(1, sizeof(*c));
 
 	kiso_conn_opts_copy(&c->opts, opts);
+	c->fail_after = -1;
 	if (!c->opts.connect_timeout_ms)
 		c->opts.connect_timeout_ms = KISO_CONNECT_TIMEOUT_MS;
 	c->ops = opts->kind == KISO_CONN_LOCAL ? &kiso_transport_local : &kiso_transport_ssh;
@@ -214,7 +215,29 @@ static int not_open(struct kiso_conn *c)
 			      kiso_conn_label(c));
 }
 
-#define CHECK_OPEN(c) do { if (!(c)->open) return not_open(c); } while (0)
+void kiso_conn_fail_after(struct kiso_conn *c, long n)
+{
+	c->fail_after = n < 0 ? -1 : n;
+}
+
+static bool injected(struct kiso_conn *c)
+{
+	if (c->fail_after < 0)
+		return false;
+	if (c->fail_after > 0) {
+		c->fail_after--;
+		return false;
+	}
+	return true;
+}
+
+#define CHECK_OPEN(c) do {                                                     \
+	if (!(c)->open)                                                         \
+		return not_open(c);                                             \
+	if (injected(c))                                                        \
+		return kiso_conn_fail((c), KISO_EUNREACHABLE,                   \
+				      "injected failure on '%s'", kiso_conn_label(c)); \
+} while (0)
 #define CHECK_PATH(c, p) do { if (!(p) || !*(p)) \
 	return kiso_conn_fail((c), KISO_EINVALID, "empty path"); } while (0)
 

@@ -373,6 +373,8 @@ struct kiso_conn {
 	const struct kiso_become *become; /* borrowed; NULL: none */
 	bool open;
 	void *impl;                     /* the backend's state */
+	/* fault injection (tests): see kiso_conn_fail_after() */
+	long fail_after;
 	/* counters, for benchmarks and tests */
 	unsigned long n_exec;           /* commands run (one channel each on SSH) */
 	unsigned long n_sftp;           /* SFTP operations started (opens, stats,
@@ -490,6 +492,14 @@ int kiso_transport_unlink(struct kiso_conn *c, const char *path);
 
 /* rmdir(2) of an empty directory; KISO_ENOTFOUND. */
 int kiso_transport_rmdir(struct kiso_conn *c, const char *path);
+
+/*
+ * Fault injection for tests of the layers above (SQLite's test_malloc
+ * idea): after n more successful kiso_transport_* calls (exec and file
+ * primitives), every call fails with KISO_EUNREACHABLE ("injected failure
+ * on 'h1'") as if the session had died. n < 0 turns it off (the default).
+ */
+void kiso_conn_fail_after(struct kiso_conn *c, long n);
 
 /* ------------------------------------------------------------------ */
 /* For backends (transport.c, transport_shell.c)                        */

@@ -363,6 +363,24 @@ out:
 	kiso_exec_result_release(&r);
 }
 
+static void test_engine_transport_local__fault_injection(void **state)
+{
+	struct fx *f = *state;
+	struct kiso_exec_result r = KISO_EXEC_RESULT_INIT;
+	struct kiso_stat st;
+
+	kiso_conn_fail_after(f->c, 2);
+	assert_int_equal(kiso_transport_run(f->c, "true", &r), 0);
+	assert_int_equal(kiso_transport_stat(f->c, f->dir, 0, &st), 0);
+	assert_int_equal(kiso_transport_stat(f->c, f->dir, 0, &st), KISO_EUNREACHABLE);
+	assert_string_equal(kiso_conn_error(f->c)->msg, "injected failure on 'localhost'");
+	assert_int_equal(kiso_transport_run(f->c, "true", &r), KISO_EUNREACHABLE);
+	kiso_conn_clear_error(f->c);
+	kiso_conn_fail_after(f->c, -1);
+	assert_int_equal(kiso_transport_run(f->c, "true", &r), 0);
+	kiso_exec_result_release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -378,6 +396,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_engine_transport_local__first_error_wins,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_transport_local__become, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_engine_transport_local__fault_injection,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
