@@ -1114,6 +1114,18 @@ static int eval_args(struct argv *av, struct rstate *st, const struct node *n, b
 	return 0;
 }
 
+/* Ansible's STRING_TYPE_FILTERS: their output is not literal_eval'd (as written, not FQCN). */
+static bool is_string_type_filter(const char *name)
+{
+	static const char *const names[] = { "string", "to_json", "to_nice_json", "to_yaml",
+					     "to_nice_yaml", "ppretty", "json" };
+
+	for (size_t i = 0; i < KISO_ARRAY_SIZE(names); i++)
+		if (!strcmp(names[i], name))
+			return true;
+	return false;
+}
+
 static int call_filter(struct ev *out, struct rstate *st, const struct node *n,
 		       const struct ev *input)
 {
@@ -1156,6 +1168,13 @@ static int call_filter(struct ev *out, struct rstate *st, const struct node *n,
 	}
 	if (res->flags & KISO_VF_UNSAFE)
 		st->unsafe = true;
+	if (res->type == KISO_STR && is_string_type_filter(n->s)) {
+		struct kiso_value *nt = kiso_arena_alloc(st->a, sizeof(*nt));
+
+		*nt = *res;
+		nt->flags |= TMPL_VF_NATIVE_TEXT;
+		res = nt;
+	}
 	set_val(out, res);
 	return 0;
 }

@@ -222,6 +222,8 @@ struct ev {
  */
 #define TMPL_VF_TUPLE 0x4000
 #define TMPL_VF_OWNED 0x8000
+/* A string from a STRING_TYPE_FILTERS filter (to_json ...): Ansible's NativeJinjaText */
+#define TMPL_VF_NATIVE_TEXT 0x2000
 
 /* Python repr()/str() honouring TMPL_VF_TUPLE. */
 void tmpl_repr(struct kiso_buf *b, const struct kiso_value *v);
@@ -270,6 +272,8 @@ struct rstate {
 	int edepth;                     /* evaluator recursion (bounds the C stack) */
 	size_t steps;
 	bool unsafe;                    /* output includes an unsafe value */
+	size_t nodes;                   /* output chunks of the top-level template */
+	bool native_text;               /* the last one was a TMPL_VF_NATIVE_TEXT string */
 };
 
 /* Errors at node offset 'off' of the current template. */

@@ -309,12 +309,20 @@ int tmpl_exec(struct kiso_buf *out, struct rstate *st, struct node *const *body,
 
 		switch (s->kind) {
 		case S_DATA:
+			if (st->depth == 0) {
+				st->nodes++;
+				st->native_text = false;
+			}
 			kiso_buf_add(out, s->s, s->slen);
 			rc = out_check(st, out, s->off);
 			break;
 		case S_OUTPUT:
 			if ((rc = tmpl_eval(&v, st, s->a)))
 				break;
+			if (st->depth == 0) {
+				st->nodes++;
+				st->native_text = v.kind == EV_VAL && (v.v->flags & TMPL_VF_NATIVE_TEXT);
+			}
 			/* Ansible's finalize: None prints as '' */
 			if (v.kind == EV_VAL && v.v->type == KISO_NULL)
 				break;
@@ -583,8 +591,11 @@ int kiso_tmpl_check_expr(const char *expr, size_t len, struct kiso_pos pos,
 	return t->ecode ? tmpl_syntax_error(t, pos, err) : 0;
 }
 
-/* Renders t's body into out (appending); sets *unsafe. */
-static int render(struct kiso_buf *out, bool *unsafe, struct kiso_tmpl_ctx *ctx,
+/*
+ * Renders t's body into out (appending); sets *unsafe, and *native when
+ * the output is one string from a STRING_TYPE_FILTERS filter.
+ */
+static int render(struct kiso_buf *out, bool *unsafe, bool *native, struct kiso_tmpl_ctx *ctx,
 		  const struct tmpl *t, struct kiso_pos pos, struct kiso_error *err)
 {
 	struct rstate st;
@@ -602,15 +613,16 @@ static int render(struct kiso_buf *out, bool *unsafe, struct kiso_tmpl_ctx *ctx,
 		return rc;
 	keep_newlines(out, start, t->trailing_nl);
 	*unsafe = st.unsafe;
+	*native = st.nodes == 1 && st.native_text;
 	return 0;
 }
 
 int kiso_tmpl_render_text(struct kiso_buf *out, struct kiso_tmpl_ctx *ctx, const char *src,
 			  size_t len, struct kiso_pos pos, struct kiso_error *err)
 {
-	bool unsafe = false;
+	bool unsafe = false, native = false;
 
-	return render(out, &unsafe, ctx, tmpl_get(src, len, 0), pos, err);
+	return render(out, &unsafe, &native, ctx, tmpl_get(src, len, 0), pos, err);
 }
 
 /* Ansible's SINGLE_VAR: "^{{\s*(\w*)\s*}}$" (Python's '$' also before a final newline). */
@@ -661,8 +673,8 @@ static int render_str(struct kiso_value **out, struct kiso_tmpl_ctx *ctx,
 	}
 	const struct tmpl *t = tmpl_get(v->u.s.ptr, v->u.s.len, LEX_ESCAPE_BS);
 	struct kiso_buf b = KISO_BUF_INIT;
-	bool unsafe = false;
-	int rc = render(&b, &unsafe, ctx, t, v->pos, err);
+	bool unsafe = false, native = false;
+	int rc = render(&b, &unsafe, &native, ctx, t, v->pos, err);
 
 	if (rc) {
 		kiso_buf_release(&b);
@@ -671,13 +683,18 @@ static int render_str(struct kiso_value **out, struct kiso_tmpl_ctx *ctx,
 	const char *s = kiso_buf_cstr(&b);
 	struct kiso_value *r = NULL;
 
-	if ((b.len && (s[0] == '[' || s[0] == '{')) || !strcmp(s, "True") || !strcmp(s, "False"))
+	/* Ansible's NativeJinjaText (to_json ... as the whole output) stays a string */
+	if (!native && ((b.len && (s[0] == '[' || s[0] == '{')) || !strcmp(s, "True") ||
+			!strcmp(s, "False")))
 		if (tmpl_literal_eval(&r, ctx->arena, s, b.len) < 0)
 			r = NULL;
-	if (!r)
+	if (!r) {
 		r = kiso_strn(ctx->arena, s, b.len, v->pos);
-	else
+		if (native)
+			r->flags |= TMPL_VF_NATIVE_TEXT;
+	} else {
 		r->pos = v->pos;
+	}
 	if (unsafe)
 		r->flags |= KISO_VF_UNSAFE;
 	kiso_buf_release(&b);

@@ -619,6 +619,41 @@ static const struct tcase ansible_text[] = {
 	  "str " },
 };
 
+/* STRING_TYPE_FILTERS (to_json ...): their output alone is not literal_eval'd */
+static const struct tcase ansible_string_filters[] = {
+	{ "{{ l | to_json }}",
+	  "str '[1, 2, 3]'" },
+	{ "{{ l | to_json }}\n",
+	  "str '[1, 2, 3]\\n'" },
+	{ " {{ l | to_json }}",
+	  "str ' [1, 2, 3]'" },
+	{ "{{ l | to_json | trim }}",
+	  "list [1, 2, 3]" },
+	{ "{{ (l | to_json) ~ '' }}",
+	  "list [1, 2, 3]" },
+	{ "{{ l | string }}",
+	  "str '[1, 2, 3]'" },
+	{ "{{ d | to_nice_json }}",
+	  "str '{\\n    \"a\": 1,\\n    \"b\": [\\n        1,\\n        2\\n    ]\\n}'" },
+	{ "{{ l | to_yaml }}",
+	  "str '[1, 2, 3]\\n'" },
+	{ "{% set j = l | to_json %}{{ j }}",
+	  "str '[1, 2, 3]'" },
+	{ "{% if true %}{{ l | to_json }}{% endif %}",
+	  "str '[1, 2, 3]'" },
+	{ "{{ l | ansible.builtin.to_json }}",
+	  "list [1, 2, 3]" },
+	{ "{{ 'True' | string }}",
+	  "str 'True'" },
+	{ "{{ l | to_json }}{{ '' }}",
+	  "list [1, 2, 3]" },
+};
+
+static void test_engine_template_render__string_type_filters(void **state)
+{
+	RUN(ansible_string_filters, R);
+}
+
 static void test_engine_template_render__ansible_values(void **state)
 {
 	RUN(ansible_values, R);
@@ -902,6 +937,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_engine_template_render__ansible_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_template_render__ansible_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_engine_template_render__string_type_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_template_render__plain_string_unchanged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_template_render__single_var_keeps_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_template_render__unsafe, setup, teardown),
