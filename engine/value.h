@@ -38,6 +38,8 @@ enum kiso_type {
 #define KISO_VF_UNSAFE 0x02 /* tagged !unsafe: never templated */
 #define KISO_VF_VAULT 0x04  /* tagged !vault: s holds the ciphertext, opaque */
 #define KISO_VF_NOLOG 0x08  /* a secret: reports print a placeholder */
+/* 0x2000, 0x4000, 0x8000: reserved for the template engine (template/internal.h:
+ * NativeJinjaText strings, tuples, containers a render built itself) */
 
 struct kiso_value;
 
