@@ -341,7 +341,7 @@ static bool pump_channels(struct ssh *jh)
 		while (t->to_ch_off < t->to_ch_len) {
 			n = libssh2_channel_write(t->ch, t->to_ch + t->to_ch_off,
 						  t->to_ch_len - t->to_ch_off);
-			if (n == LIBSSH2_ERROR_EAGAIN)
+			if (n == LIBSSH2_ERROR_EAGAIN || n == 0)
 				break;
 			if (n < 0) {
 				t->dead = true;
@@ -1034,8 +1034,8 @@ static int ssh_exec(struct kiso_conn *c, const struct kiso_exec_req *req,
 			bool is_pw = pw_off < pw_len;
 			n = libssh2_channel_write(ch, is_pw ? pw + pw_off : data + data_off,
 						  is_pw ? pw_len - pw_off : data_len - data_off);
-			if (n == LIBSSH2_ERROR_EAGAIN)
-				break;
+			if (n == LIBSSH2_ERROR_EAGAIN || n == 0)
+				break;  /* the window is full */
 			if (n < 0) {
 				/* the command closed its input: stop feeding it */
 				data_off = data_len;
@@ -1140,7 +1140,8 @@ static int ssh_exec(struct kiso_conn *c, const struct kiso_exec_req *req,
 			libssh2_free(h->s, signame);
 		}
 	}
-	libssh2_channel_free(ch);
+	if (libssh2_channel_free(ch) == LIBSSH2_ERROR_EAGAIN)
+		add_zombie(h, ch);      /* its close is still on the way */
 	unlock(h);
 	ch = NULL;
 	if (become && !bf.done && out->status != 0 && bf.password && bf.prompts)
