@@ -21,6 +21,8 @@ enum {
 };
 
 int kiso_cmd_apply(int argc, char **argv);     /* cmd_apply.c */
+int kiso_cmd_check(int argc, char **argv);     /* cmd_run.c: apply --check --diff */
+int kiso_cmd_facts(int argc, char **argv);     /* cmd_run.c */
 int kiso_cmd_inventory(int argc, char **argv); /* cmd_inventory.c */
 int kiso_cmd_lint(int argc, char **argv);      /* cmd_lint.c */
 int kiso_cmd_render(int argc, char **argv);    /* cmd_render.c */

@@ -25,6 +25,7 @@
 #include "inventory.h"
 #include "lint.h"
 #include "playbook.h"
+#include "runner.h"
 #include "template.h"
 #include "vars.h"
 
@@ -38,6 +39,12 @@ struct apply_opts {
 	struct kiso_value *skip_tags;
 	struct kiso_value *extra;      /* map */
 	bool syntax, list_tasks, list_hosts, list_tags;
+	/* running (runner.h) */
+	bool check, diff, force_handlers, accept_new;
+	int forks, verbosity, timeout;
+	const char *start_at, *private_key;
+	const char **reports;
+	size_t nreports;
 };
 
 static void add_tags(struct kiso_arena *a, struct kiso_value *list, const char *arg)
@@ -368,13 +375,22 @@ static void usage(FILE *f)
 		"      --list-hosts        list the hosts of each play\n"
 		"      --list-tasks        list the tasks of each play\n"
 		"      --list-tags         list the tags of each play\n"
-		"  -C, --check             dry run (with the SSH runner)\n"
-		"  -D, --diff              show diffs (with the SSH runner)\n");
+		"  -C, --check             dry run: plan only, change nothing\n"
+		"  -D, --diff              show the diffs of what changes\n"
+		"  -f, --forks N           hosts worked on at once (default: all of a batch, max 200)\n"
+		"  -v, --verbose           more output (-vv, -vvv)\n"
+		"      --start-at-task NAME  start at the task with this name\n"
+		"      --force-handlers    run notified handlers even on failed hosts\n"
+		"      --private-key FILE  SSH private key\n"
+		"      --ssh-accept-new    accept unknown host keys (and remember them)\n"
+		"  -T, --timeout S         SSH connect timeout in seconds\n"
+		"      --report json=FILE  write the run as JSON too (repeatable)\n");
 }
 
 int kiso_cmd_apply(int argc, char **argv)
 {
-	enum { O_SKIP = 256, O_SYNTAX, O_LTASKS, O_LHOSTS, O_LTAGS, O_ROLES };
+	enum { O_SKIP = 256, O_SYNTAX, O_LTASKS, O_LHOSTS, O_LTAGS, O_ROLES, O_START, O_FORCE,
+	       O_KEY, O_ACCEPT, O_REPORT };
 	static const struct option longopts[] = {
 		{ "inventory", required_argument, NULL, 'i' },
 		{ "limit", required_argument, NULL, 'l' },
@@ -390,6 +406,12 @@ int kiso_cmd_apply(int argc, char **argv)
 		{ "diff", no_argument, NULL, 'D' },
 		{ "forks", required_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "start-at-task", required_argument, NULL, O_START },
+		{ "force-handlers", no_argument, NULL, O_FORCE },
+		{ "private-key", required_argument, NULL, O_KEY },
+		{ "ssh-accept-new", no_argument, NULL, O_ACCEPT },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "report", required_argument, NULL, O_REPORT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -403,11 +425,12 @@ int kiso_cmd_apply(int argc, char **argv)
 
 	o.inv = kiso_xcalloc((size_t)argc + 1, sizeof(*o.inv));
 	o.roles = kiso_xcalloc((size_t)argc + 1, sizeof(*o.roles));
+	o.reports = kiso_xcalloc((size_t)argc + 1, sizeof(*o.reports));
 	o.only_tags = kiso_list_new(a, KISO_POS_NONE);
 	o.skip_tags = kiso_list_new(a, KISO_POS_NONE);
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:l:t:e:CDf:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:l:t:e:CDf:vT:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o.inv[o.ninv++] = optarg; break;
 		case 'l': o.limit = optarg; break;
@@ -427,7 +450,29 @@ int kiso_cmd_apply(int argc, char **argv)
 		case O_LTASKS: o.list_tasks = true; break;
 		case O_LHOSTS: o.list_hosts = true; break;
 		case O_LTAGS: o.list_tags = true; break;
-		case 'C': case 'D': case 'f': case 'v': break;
+		case 'C': o.check = true; break;
+		case 'D': o.diff = true; break;
+		case 'v': o.verbosity++; break;
+		case 'f':
+		case 'T': {
+			char *end = NULL;
+			long x = strtol(optarg, &end, 10);
+			if (!*optarg || *end || x <= 0 || x > 100000) {
+				kiso_cli_error("-%c needs a positive number, not '%s'", c, optarg);
+				rc = KISO_EXIT_USAGE;
+				goto out;
+			}
+			if (c == 'f')
+				o.forks = (int)x;
+			else
+				o.timeout = (int)x;
+			break;
+		}
+		case O_START: o.start_at = optarg; break;
+		case O_FORCE: o.force_handlers = true; break;
+		case O_KEY: o.private_key = optarg; break;
+		case O_ACCEPT: o.accept_new = true; break;
+		case O_REPORT: o.reports[o.nreports++] = optarg; break;
 		case 'h':
 			usage(stdout);
 			goto out;
@@ -477,10 +522,24 @@ int kiso_cmd_apply(int argc, char **argv)
 	}
 
 	if (!o.list_hosts && !o.list_tasks && !o.list_tags) {
-		kiso_cli_error("the playbook is valid, but running it on hosts is not available in this build "
-			       "(it arrives with the SSH runner); use --syntax-check, --list-hosts, "
-			       "--list-tasks or --list-tags");
-		rc = KISO_EXIT_ERROR;
+		struct kiso_run_opts ro = { 0 };
+
+		ro.inv = inv;
+		ro.extra = o.extra;
+		ro.limit = o.limit;
+		ro.only_tags = o.only_tags;
+		ro.skip_tags = o.skip_tags;
+		ro.start_at_task = o.start_at;
+		ro.check = o.check;
+		ro.diff = o.diff;
+		ro.force_handlers = o.force_handlers;
+		ro.forks = o.forks;
+		ro.verbosity = o.verbosity;
+		ro.timeout_s = o.timeout;
+		ro.private_key = o.private_key;
+		ro.ssh_accept_new = o.accept_new;
+		ro.inventory_sources = (const char *const *)o.inv;
+		rc = kiso_apply_run(pbs, npb, &ro, o.reports, o.nreports);
 		goto out;
 	}
 
@@ -516,5 +575,6 @@ out:
 	free(pbs);
 	free(o.inv);
 	free(o.roles);
+	free(o.reports);
 	return rc;
 }

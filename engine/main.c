@@ -20,8 +20,10 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-	{ "apply", kiso_cmd_apply, "load, validate and list a playbook (--syntax-check, --list-tasks, --list-hosts)" },
+	{ "apply", kiso_cmd_apply, "apply a playbook to hosts (--check, --diff; --syntax-check, --list-tasks, --list-hosts)" },
+	{ "check", kiso_cmd_check, "dry run of a playbook with diffs (apply --check --diff)" },
 	{ "doc-modules", kiso_cmd_doc_modules, NULL },
+	{ "facts", kiso_cmd_facts, "gather the facts of hosts and print them as JSON" },
 	{ "inventory", kiso_cmd_inventory, "show an inventory (--list, --host NAME, --graph) like ansible-inventory" },
 	{ "lint", kiso_cmd_lint, "validate a playbook and its roles; print every problem" },
 	{ "render", kiso_cmd_render, "render a Jinja2 expression or template file for a host" },

@@ -143,6 +143,9 @@ struct kiso_task {
 	/* The host's variables, for modules that render templates. */
 	struct kiso_tmpl_ctx *tmpl;
 	void *engine;                   /* runner-private */
+	/* The task's 'environment' (a map of names to values, templated), or
+	 * NULL: commands a module runs should see these variables. */
+	const struct kiso_value *environment;
 };
 
 /* One before/after pair for --diff, headed like Ansible's
