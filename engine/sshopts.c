@@ -377,3 +377,103 @@ int kiso_sshopts_parse(struct kiso_conn_opts *o, const char *args, struct kiso_e
 	kiso_sshopts_free_words(w);
 	return rc;
 }
+
+/* The first of two variable names that is set. */
+static const char *var2(kiso_conn_var_fn get, void *payload, const char *a, const char *b,
+			const char **which)
+{
+	const char *v = get(a, payload);
+
+	*which = a;
+	if (!v && b) {
+		v = get(b, payload);
+		*which = b;
+	}
+	return v;
+}
+
+/* ansible's boolean strings */
+static int parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1", "y", "t" };
+	static const char *const no[] = { "no", "false", "off", "0", "n", "f" };
+
+	for (size_t i = 0; i < KISO_ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int kiso_conn_opts_from_vars(struct kiso_conn_opts *o, const char *inventory_name,
+			     bool implicit_localhost, kiso_conn_var_fn get, void *payload,
+			     struct kiso_error *err)
+{
+	const char *v, *which;
+	int rc, port;
+
+	kiso_conn_opts_set(&o->name, inventory_name);
+	v = get("ansible_connection", payload);
+	if (v) {
+		if ((rc = kiso_conn_kind_parse(&o->kind, v, err)) < 0)
+			return rc;
+	} else {
+		o->kind = implicit_localhost ? KISO_CONN_LOCAL : KISO_CONN_SSH;
+	}
+	v = var2(get, payload, "ansible_host", "ansible_ssh_host", &which);
+	kiso_conn_opts_set(&o->host, v && *v ? v : inventory_name);
+	if ((v = var2(get, payload, "ansible_port", "ansible_ssh_port", &which))) {
+		if (parse_port(v, &port) < 0)
+			return kiso_error_set(err, KISO_EINVALID, KISO_POS_NONE, "invalid %s '%s'",
+					      which, v);
+		o->port = port;
+	}
+	if ((v = var2(get, payload, "ansible_user", "ansible_ssh_user", &which)) && *v)
+		kiso_conn_opts_set(&o->user, v);
+	v = var2(get, payload, "ansible_ssh_private_key_file", "ansible_private_key_file", &which);
+	if (v && *v) {
+		char *p = expand_home(v);
+
+		/* first in the list: before --private-key and -i */
+		if (o->n_identities >= KISO_IDENTITIES_MAX) {
+			free(p);
+			return kiso_error_set(err, KISO_EINVALID, KISO_POS_NONE,
+					      "too many identity files");
+		}
+		memmove(o->identities + 1, o->identities, o->n_identities * sizeof(*o->identities));
+		o->identities[0] = p;
+		o->n_identities++;
+	}
+	v = var2(get, payload, "ansible_ssh_host_key_checking", "ansible_host_key_checking", &which);
+	if (v) {
+		bool check;
+
+		if (parse_bool(v, &check) < 0)
+			return kiso_error_set(err, KISO_EINVALID, KISO_POS_NONE, "invalid %s '%s'",
+					      which, v);
+		if (!check && o->hostkey == KISO_HOSTKEY_UNSET)
+			o->hostkey = KISO_HOSTKEY_ACCEPT_NEW;
+	}
+	if ((v = var2(get, payload, "ansible_ssh_timeout", "ansible_timeout", &which))) {
+		char *end;
+		long secs = strtol(v, &end, 10);
+
+		if (*end || end == v || secs <= 0 || secs > 86400)
+			return kiso_error_set(err, KISO_EINVALID, KISO_POS_NONE, "invalid %s '%s'",
+					      which, v);
+		o->connect_timeout_ms = (int)secs * 1000;
+	}
+	if ((v = get("ansible_ssh_common_args", payload)) &&
+	    (rc = kiso_sshopts_parse(o, v, err)) < 0)
+		return rc;
+	if ((v = get("ansible_ssh_extra_args", payload)) &&
+	    (rc = kiso_sshopts_parse(o, v, err)) < 0)
+		return rc;
+	return 0;
+}

@@ -172,6 +172,41 @@ struct kiso_conn_opts {
  */
 int kiso_conn_kind_parse(enum kiso_conn_kind *out, const char *s, struct kiso_error *err);
 
+/*
+ * Returns the value of host variable 'name' as a string (templated, as the
+ * runner resolves it), or NULL when the host does not have it. Borrowed:
+ * valid until the next call.
+ */
+typedef const char *(*kiso_conn_var_fn)(const char *name, void *payload);
+
+/*
+ * sshopts.c: fills o (initialised by the caller, possibly with --private-key
+ * / --ssh-accept-new / --timeout already applied) from one host's
+ * variables, the way ansible's ssh connection reads them:
+ *
+ *   ansible_connection                 kind (kiso_conn_kind_parse)
+ *   ansible_host, ansible_ssh_host     host (else the inventory name)
+ *   ansible_port, ansible_ssh_port     port
+ *   ansible_user, ansible_ssh_user     user
+ *   ansible_ssh_private_key_file,
+ *   ansible_private_key_file           first identity (before --private-key
+ *                                      and -i keys)
+ *   ansible_host_key_checking,
+ *   ansible_ssh_host_key_checking      false: KISO_HOSTKEY_ACCEPT_NEW
+ *   ansible_ssh_timeout, ansible_timeout   connect timeout in seconds
+ *   ansible_ssh_common_args, then
+ *   ansible_ssh_extra_args             kiso_sshopts_parse()
+ *
+ * implicit_localhost: the host is ansible's implicit localhost (named
+ * "localhost" but not in the inventory): local unless ansible_connection
+ * says otherwise. kiso_jump is not read here: the runner resolves that
+ * inventory name to a connection and sets o->jump. Errors: KISO_EINVALID
+ * naming the variable ("invalid ansible_port 'abc'").
+ */
+int kiso_conn_opts_from_vars(struct kiso_conn_opts *o, const char *inventory_name,
+			     bool implicit_localhost, kiso_conn_var_fn get, void *payload,
+			     struct kiso_error *err);
+
 /* Zeroes o (kind ssh, no strings, default timeouts). */
 void kiso_conn_opts_init(struct kiso_conn_opts *o);
 

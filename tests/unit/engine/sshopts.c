@@ -214,6 +214,78 @@ static void test_engine_sshopts__connection_kinds(void **state)
 	assert_string_equal(err.msg, "unsupported connection type 'docker'");
 }
 
+/* host variables as a NULL-terminated list of name, value pairs */
+static const char *lookup(const char *name, void *payload)
+{
+	const char *const *kv = payload;
+
+	for (; kv[0]; kv += 2)
+		if (strcmp(kv[0], name) == 0)
+			return kv[1];
+	return NULL;
+}
+
+static void test_engine_sshopts__from_host_vars(void **state)
+{
+	struct kiso_conn_opts o;
+	struct kiso_error err = KISO_ERROR_INIT;
+	const char *vars[] = {
+		"ansible_host", "10.0.0.5", "ansible_port", "2222", "ansible_user", "deploy",
+		"ansible_ssh_private_key_file", "/keys/inv",
+		"ansible_ssh_common_args", "-o UserKnownHostsFile=/kh -p 22 -J hyp1 -i /keys/extra",
+		"ansible_ssh_extra_args", "-o StrictHostKeyChecking=accept-new",
+		"ansible_timeout", "7", NULL,
+	};
+	const char *local[] = { "ansible_connection", "local", NULL };
+	const char *none[] = { NULL };
+	const char *bad[] = { "ansible_ssh_port", "22x", NULL };
+	const char *nocheck[] = { "ansible_host_key_checking", "False", "ansible_ssh_host", "h", NULL };
+
+	kiso_conn_opts_init(&o);
+	kiso_conn_opts_add_identity(&o, "/keys/cli");       /* --private-key */
+	assert_int_equal(kiso_conn_opts_from_vars(&o, "web1", false, lookup, vars, &err), 0);
+	assert_int_equal(o.kind, KISO_CONN_SSH);
+	assert_string_equal(o.name, "web1");
+	assert_string_equal(o.host, "10.0.0.5");
+	assert_int_equal(o.port, 2222);                      /* ansible_port beats -p */
+	assert_string_equal(o.user, "deploy");
+	assert_int_equal(o.n_identities, 3);
+	assert_string_equal(o.identities[0], "/keys/inv");
+	assert_string_equal(o.identities[1], "/keys/cli");
+	assert_string_equal(o.identities[2], "/keys/extra");
+	assert_string_equal(o.known_hosts[0], "/kh");
+	assert_int_equal(o.n_jumps, 1);
+	assert_string_equal(o.jumps[0].host, "hyp1");
+	assert_int_equal(o.hostkey, KISO_HOSTKEY_ACCEPT_NEW);
+	assert_int_equal(o.connect_timeout_ms, 7000);
+	kiso_conn_opts_release(&o);
+
+	kiso_conn_opts_init(&o);
+	assert_int_equal(kiso_conn_opts_from_vars(&o, "localhost", true, lookup, none, &err), 0);
+	assert_int_equal(o.kind, KISO_CONN_LOCAL);
+	assert_string_equal(o.host, "localhost");
+	kiso_conn_opts_release(&o);
+	kiso_conn_opts_init(&o);
+	assert_int_equal(kiso_conn_opts_from_vars(&o, "localhost", false, lookup, none, &err), 0);
+	assert_int_equal(o.kind, KISO_CONN_SSH);
+	kiso_conn_opts_release(&o);
+	kiso_conn_opts_init(&o);
+	assert_int_equal(kiso_conn_opts_from_vars(&o, "db", false, lookup, local, &err), 0);
+	assert_int_equal(o.kind, KISO_CONN_LOCAL);
+	kiso_conn_opts_release(&o);
+
+	kiso_conn_opts_init(&o);
+	assert_int_equal(kiso_conn_opts_from_vars(&o, "x", false, lookup, nocheck, &err), 0);
+	assert_int_equal(o.hostkey, KISO_HOSTKEY_ACCEPT_NEW);
+	assert_string_equal(o.host, "h");
+	kiso_conn_opts_release(&o);
+
+	kiso_conn_opts_init(&o);
+	assert_int_equal(kiso_conn_opts_from_vars(&o, "x", false, lookup, bad, &err), KISO_EINVALID);
+	assert_string_equal(err.msg, "invalid ansible_ssh_port '22x'");
+	kiso_conn_opts_release(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_engine_sshopts__errors),
 		cmocka_unit_test(test_engine_sshopts__jump_options_inherit),
 		cmocka_unit_test(test_engine_sshopts__connection_kinds),
+		cmocka_unit_test(test_engine_sshopts__from_host_vars),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
