@@ -8,6 +8,7 @@
 #include "kiso_common.h"
 #include "fileattr.h"
 #include "arena.h"
+#include "diff.h"
 
 #include <errno.h>
 #include <openssl/evp.h>
@@ -529,4 +530,204 @@ const char *kiso_path_join(struct kiso_task *t, const char *dir, const char *nam
 	if (n && dir[n - 1] == '/')
 		return kiso_arena_sprintf(t->arena, "%s%s", dir, name);
 	return kiso_arena_sprintf(t->arena, "%s/%s", dir, name);
+}
+
+/* ------------------------------------------------------------------ */
+/* Whole-file writes                                                    */
+
+int kiso_fcontent_load(struct kiso_task *t, struct kiso_fcontent *fc, const char *path,
+		       bool follow, bool read)
+{
+	int rc;
+
+	memset(fc, 0, sizeof(*fc));
+	fc->path = path;
+	fc->follow = follow;
+	if ((rc = kiso_transport_stat(t->conn, path, 0, &fc->st)) < 0)
+		return kiso_fattr_conn_fail(t, rc);
+	if (fc->st.type == KISO_FT_LNK) {
+		if (follow) {
+			if ((rc = kiso_transport_stat(t->conn, path, KISO_STAT_FOLLOW, &fc->st)) < 0)
+				return kiso_fattr_conn_fail(t, rc);
+		} else {
+			fc->is_link = true;
+		}
+	}
+	return read ? kiso_fcontent_read(t, fc) : 0;
+}
+
+int kiso_fcontent_read(struct kiso_task *t, struct kiso_fcontent *fc)
+{
+	struct kiso_buf b = KISO_BUF_INIT;
+	int rc;
+
+	if (fc->have_old || fc->st.type != KISO_FT_REG || fc->is_link)
+		return 0;
+	if ((rc = kiso_transport_read(t->conn, fc->path, 0, &b)) < 0) {
+		kiso_buf_release(&b);
+		return kiso_fattr_conn_fail(t, rc);
+	}
+	fc->old = kiso_arena_strndup(t->arena, kiso_buf_cstr(&b), b.len);
+	fc->old_len = b.len;
+	fc->have_old = true;
+	kiso_buf_release(&b);
+	return 0;
+}
+
+static bool has_nul(const char *p, size_t n)
+{
+	return p && memchr(p, '\0', n) != NULL;
+}
+
+int kiso_fcontent_plan(struct kiso_task *t, struct kiso_plan *p, struct kiso_fcontent *fc,
+		       const struct kiso_fattr *fa, const char *data, size_t len,
+		       const char *before_header, const char *after_header)
+{
+	bool exists = fc->st.type != KISO_FT_NONE && !fc->is_link;
+	struct kiso_stat will;
+	int rc;
+
+	fc->data = kiso_arena_strndup(t->arena, data ? data : "", len);
+	fc->len = len;
+	if (!exists)
+		fc->content_changed = true;
+	else if (fc->have_old)
+		fc->content_changed = fc->old_len != len || memcmp(fc->old, data, len) != 0;
+	else
+		fc->content_changed = true; /* not read: the caller saw a different size */
+
+	fc->abefore = kiso_map_new(t->arena, t->pos);
+	fc->aafter = kiso_map_new(t->arena, t->pos);
+	if (exists) {
+		will = fc->st;
+	} else {
+		memset(&will, 0, sizeof(will));
+		will.type = KISO_FT_REG;
+		will.mode = 0666u & ~KISO_UMASK;
+		will.uid = will.gid = (unsigned long)-1;
+	}
+	if ((rc = kiso_fattr_check(t, fa, &will, &fc->attrs_changed, &fc->mode, fc->abefore,
+				   fc->aafter)) < 0)
+		return rc;
+	{
+		bool set;
+
+		if ((rc = kiso_fattr_mode(&fc->mode, &set, t, fa->mode, will.mode, false)) < 0)
+			return rc;
+		fc->mode_set = set;
+	}
+	if (!exists)
+		fc->attrs_changed = false; /* part of the creation */
+	if (fc->content_changed || fc->attrs_changed)
+		p->changed = true;
+	if (t->diff && fc->content_changed &&
+	    !has_nul(fc->old, fc->old_len) && !has_nul(data, len))
+		kiso_plan_diff(t, p, exists ? before_header : NULL,
+			       fc->have_old ? fc->old : "", fc->old_len, after_header, data ? data : "", len);
+	if (t->diff && fc->attrs_changed) {
+		struct kiso_buf b = KISO_BUF_INIT, a = KISO_BUF_INIT;
+
+		kiso_map_set(t->arena, fc->abefore, "path", kiso_str(t->arena, fc->path, t->pos));
+		kiso_map_set(t->arena, fc->aafter, "path", kiso_str(t->arena, fc->path, t->pos));
+		kiso_diff_state_text(&b, fc->abefore);
+		kiso_diff_state_text(&a, fc->aafter);
+		kiso_plan_diff(t, p, NULL, b.ptr, b.len, NULL, a.ptr, a.len);
+		kiso_buf_release(&b);
+		kiso_buf_release(&a);
+	}
+	return 0;
+}
+
+int kiso_fcontent_apply(struct kiso_task *t, struct kiso_plan *p, struct kiso_fcontent *fc,
+			const struct kiso_fattr *fa, bool backup, const char *validate,
+			const char **backup_out)
+{
+	bool exists = fc->st.type != KISO_FT_NONE && !fc->is_link;
+	int rc;
+
+	if (backup_out)
+		*backup_out = "";
+	if (fc->content_changed) {
+		struct kiso_write_opts wo = KISO_WRITE_OPTS_INIT;
+
+		if (backup && exists && (rc = kiso_fattr_backup(t, fc->path, backup_out)) < 0)
+			return rc;
+		if (validate &&
+		    (rc = kiso_fattr_validate(t, p, validate, fc->path, fc->data, fc->len)) < 0)
+			return rc;
+		wo.follow = fc->follow;
+		wo.mode = fc->mode_set ? (int)fc->mode : KISO_MODE_KEEP;
+		if (fa->uid >= 0)
+			wo.owner = kiso_arena_sprintf(t->arena, "%ld", fa->uid);
+		if (fa->gid >= 0)
+			wo.group = kiso_arena_sprintf(t->arena, "%ld", fa->gid);
+		if ((rc = kiso_transport_write_atomic(t->conn, fc->path, fc->data, fc->len, &wo)) < 0)
+			return kiso_fattr_conn_fail(t, rc);
+	} else if (fc->attrs_changed) {
+		if ((rc = kiso_fattr_apply(t, fa, fc->path, &fc->st, fc->follow)) < 0)
+			return rc;
+	}
+	if ((rc = kiso_transport_stat(t->conn, fc->path, fc->follow ? KISO_STAT_FOLLOW : 0,
+				      &fc->st)) < 0)
+		return kiso_fattr_conn_fail(t, rc);
+	fc->is_link = false;
+	return 0;
+}
+
+void kiso_fcontent_result(struct kiso_task *t, struct kiso_plan *p, const struct kiso_fcontent *fc,
+			  const struct kiso_fattr *fa, const char *src)
+{
+	char sha[41], md5[33];
+
+	kiso_sha1_hex(sha, fc->data, fc->len);
+	kiso_md5_hex(md5, fc->data, fc->len);
+	kiso_fattr_result(t, p, "dest", fc->path, &fc->st, fa);
+	kiso_result_set_str(t, p, "checksum", sha);
+	kiso_result_set_str(t, p, "md5sum", md5);
+	if (fc->st.type == KISO_FT_NONE || fc->content_changed)
+		kiso_result_set(t, p, "size", kiso_int(t->arena, (int64_t)fc->len, t->pos));
+	if (src)
+		kiso_result_set_str(t, p, "src", src);
+}
+
+const char *kiso_find_local(struct kiso_task *t, const char *sub, const char *src)
+{
+	struct stat st;
+
+	if (src[0] == '/')
+		return stat(src, &st) == 0 ? src : NULL;
+	for (const char *const *d = t->search_path; d && *d; d++) {
+		const char *c = kiso_arena_sprintf(t->arena, "%s/%s/%s", *d, sub, src);
+
+		if (stat(c, &st) == 0)
+			return c;
+		c = kiso_arena_sprintf(t->arena, "%s/%s", *d, src);
+		if (stat(c, &st) == 0)
+			return c;
+	}
+	return stat(src, &st) == 0 ? src : NULL;
+}
+
+int kiso_read_local(struct kiso_task *t, const char *path, const char **data, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	struct kiso_buf b = KISO_BUF_INIT;
+	char buf[65536];
+	size_t n;
+
+	if (!f)
+		return kiso_task_fail(t, KISO_ENOTFOUND, "could not read '%s': %s", path,
+				      strerror(errno));
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		kiso_buf_add(&b, buf, n);
+	if (ferror(f)) {
+		fclose(f);
+		kiso_buf_release(&b);
+		return kiso_task_fail(t, KISO_EFAIL, "could not read '%s'", path);
+	}
+	fclose(f);
+	*data = kiso_arena_strndup(t->arena, kiso_buf_cstr(&b), b.len);
+	*len = b.len;
+	kiso_buf_release(&b);
+	return 0;
 }

@@ -114,4 +114,84 @@ const char *kiso_path_basename(struct kiso_task *t, const char *path);
 /* dir + "/" + name, in t->arena. */
 const char *kiso_path_join(struct kiso_task *t, const char *dir, const char *name);
 
+/* ------------------------------------------------------------------ */
+/*
+ * Writing a whole file (copy, template, lineinfile, blockinfile,
+ * replace): load the current state, plan the new content and attributes,
+ * apply with one atomic write.
+ */
+struct kiso_fcontent {
+	const char *path;       /* as given */
+	bool follow;            /* write through a symlink to its target */
+	struct kiso_stat st;    /* of path (its target when following) */
+	bool is_link;           /* path is a symlink (not followed) */
+	const char *old;        /* current content when read (t->arena) */
+	size_t old_len;
+	bool have_old;
+	const char *data;       /* the new content (t->arena) */
+	size_t len;
+	bool content_changed;
+	bool attrs_changed;
+	unsigned mode;          /* wanted mode, when mode_set */
+	bool mode_set;
+	struct kiso_value *abefore, *aafter; /* attribute diff dicts */
+};
+
+/*
+ * Stats path (following a symlink when 'follow') and, when 'read' and it
+ * is a regular file, reads it into fc->old. 1 stat (+1 for a link) and a
+ * read: 4-5 round trips over SSH. Fails on a directory ("Path X is a
+ * directory !" is for the caller: check fc->st.type).
+ */
+int kiso_fcontent_load(struct kiso_task *t, struct kiso_fcontent *fc, const char *path,
+		       bool follow, bool read);
+
+/* Reads the current content (after a load without 'read'); does nothing
+ * when it is not a regular file or was read already. */
+int kiso_fcontent_read(struct kiso_task *t, struct kiso_fcontent *fc);
+
+/*
+ * Plans writing data (copied into t->arena) with the attributes fa:
+ * content_changed when the file does not exist, is a symlink not
+ * followed, or differs; attrs_changed when mode/owner/group differ (for a
+ * new file: from what it will be created with, 0644). When t->diff, adds
+ * the content diff (headers before_header/after_header; before_header
+ * NULL for a new file prints "before") and the attribute dicts.
+ * Sets p->changed when anything changes. Needs fc->old loaded when the
+ * file exists (or passes a size check: a different size is a change).
+ */
+int kiso_fcontent_plan(struct kiso_task *t, struct kiso_plan *p, struct kiso_fcontent *fc,
+		       const struct kiso_fattr *fa, const char *data, size_t len,
+		       const char *before_header, const char *after_header);
+
+/*
+ * Makes it so: a backup of the old file first when 'backup' and it
+ * exists (*backup_out gets its name, else ""), the validate command when
+ * given, then one kiso_transport_write_atomic() with the wanted mode and
+ * owner (or the existing ones), or only chown/chmod when just attributes
+ * differ. Stats the result into fc->st (1 round trip).
+ */
+int kiso_fcontent_apply(struct kiso_task *t, struct kiso_plan *p, struct kiso_fcontent *fc,
+			const struct kiso_fattr *fa, bool backup, const char *validate,
+			const char **backup_out);
+
+/*
+ * Results of a copy-like module (copy, template): dest, checksum (SHA-1
+ * of the content), md5sum, size, state, mode, uid, gid, owner, group, as
+ * Ansible's copy module returns them; 'src' when given.
+ */
+void kiso_fcontent_result(struct kiso_task *t, struct kiso_plan *p, const struct kiso_fcontent *fc,
+			  const struct kiso_fattr *fa, const char *src);
+
+/*
+ * A controller file for src= of copy/template/script: an absolute path as
+ * is, else the first of DIR/SUB/src, DIR/src for DIR in t->search_path (SUB:
+ * "files" or "templates", Ansible's find_needle), else src relative to the
+ * current directory. NULL when none exists (t->arena).
+ */
+const char *kiso_find_local(struct kiso_task *t, const char *sub, const char *src);
+
+/* Reads a controller file whole into t->arena; fails the task. */
+int kiso_read_local(struct kiso_task *t, const char *path, const char **data, size_t *len);
+
 #endif

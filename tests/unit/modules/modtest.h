@@ -23,6 +23,7 @@
 #include "diff.h"
 #include "error.h"
 #include "module.h"
+#include "template.h"
 #include "transport.h"
 #include "value.h"
 #include "yaml.h"
@@ -36,6 +37,8 @@
 
 struct mt {
 	char dir[64];
+	struct kiso_value *vars;        /* mt_vars() */
+	struct kiso_tmpl_ctx ctx;
 	struct kiso_arena *a;
 	struct kiso_conn *c;
 	struct kiso_error err;
@@ -45,7 +48,7 @@ struct mt {
 	struct kiso_plan plan;
 };
 
-static struct mt *mt_new(void)
+static __attribute__((unused)) struct mt *mt_new(void)
 {
 	struct mt *m = kiso_xcalloc(1, sizeof(*m));
 	struct kiso_conn_opts o;
@@ -62,7 +65,7 @@ static struct mt *mt_new(void)
 	return m;
 }
 
-static void mt_free(struct mt *m)
+static __attribute__((unused)) void mt_free(struct mt *m)
 {
 	char cmd[128];
 
@@ -74,7 +77,7 @@ static void mt_free(struct mt *m)
 }
 
 /* s with every "{D}" replaced by the directory, in m->a */
-static const char *mt_fmt(struct mt *m, const char *s)
+static __attribute__((unused)) const char *mt_fmt(struct mt *m, const char *s)
 {
 	struct kiso_buf b = KISO_BUF_INIT;
 	const char *r;
@@ -92,12 +95,12 @@ static const char *mt_fmt(struct mt *m, const char *s)
 	return r;
 }
 
-static const char *mt_path(struct mt *m, const char *rel)
+static __attribute__((unused)) const char *mt_path(struct mt *m, const char *rel)
 {
 	return kiso_arena_sprintf(m->a, "%s/%s", m->dir, rel);
 }
 
-static void mt_write(struct mt *m, const char *rel, const char *content)
+static __attribute__((unused)) void mt_write(struct mt *m, const char *rel, const char *content)
 {
 	FILE *f = fopen(mt_path(m, rel), "wb");
 
@@ -107,7 +110,7 @@ static void mt_write(struct mt *m, const char *rel, const char *content)
 }
 
 /* the file's bytes, NUL-terminated, in m->a; NULL when it cannot be read */
-static char *mt_read(struct mt *m, const char *rel)
+static __attribute__((unused)) char *mt_read(struct mt *m, const char *rel)
 {
 	FILE *f = fopen(mt_path(m, rel), "rb");
 	struct kiso_buf b = KISO_BUF_INIT;
@@ -125,7 +128,25 @@ static char *mt_read(struct mt *m, const char *rel)
 	return r;
 }
 
-static unsigned mt_mode(struct mt *m, const char *rel)
+/* Output of a shell command ("{D}" replaced), in m->a. */
+static __attribute__((unused)) const char *mt_sh(struct mt *m, const char *cmd)
+{
+	FILE *p = popen(mt_fmt(m, cmd), "r");
+	struct kiso_buf b = KISO_BUF_INIT;
+	char buf[4096];
+	size_t n;
+	const char *r;
+
+	assert_non_null(p);
+	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+		kiso_buf_add(&b, buf, n);
+	pclose(p);
+	r = kiso_arena_strdup(m->a, kiso_buf_cstr(&b));
+	kiso_buf_release(&b);
+	return r;
+}
+
+static __attribute__((unused)) unsigned mt_mode(struct mt *m, const char *rel)
 {
 	struct stat st;
 
@@ -136,7 +157,7 @@ static unsigned mt_mode(struct mt *m, const char *rel)
 
 /* Everything under the directory: names, types, modes, sizes, link
  * targets, times and content checksums; for byte-identical checks. */
-static char *mt_snapshot(struct mt *m)
+static __attribute__((unused)) char *mt_snapshot(struct mt *m)
 {
 	char cmd[256];
 	FILE *p;
@@ -163,7 +184,7 @@ static char *mt_snapshot(struct mt *m)
  * 'apply' and it reports a change, apply(). Returns the first negative
  * code, or 0; m->plan and m->task hold the run (m->err its error).
  */
-static int mt_run(struct mt *m, const char *module, const char *yaml, bool apply, bool diff)
+static __attribute__((unused)) int mt_run(struct mt *m, const char *module, const char *yaml, bool apply, bool diff)
 {
 	const struct kiso_module *mod = kiso_module_find(module);
 	struct kiso_value *raw = NULL, *args = NULL;
@@ -201,8 +222,30 @@ static int mt_run(struct mt *m, const char *module, const char *yaml, bool apply
 	return rc;
 }
 
+static __attribute__((unused)) int mt_lookup(void *data, const char *name, struct kiso_value **out,
+		     struct kiso_error *err)
+{
+	struct mt *m = data;
+
+	(void)err;
+	*out = kiso_map_get(m->vars, name);
+	return 0;
+}
+
+/* Host variables for template rendering (a YAML map, "{D}" replaced). */
+static __attribute__((unused)) void mt_vars(struct mt *m, const char *yaml)
+{
+	const char *text = mt_fmt(m, yaml);
+
+	assert_int_equal(kiso_yaml_load(&m->vars, m->a, text, strlen(text), "<vars>", &m->err), 0);
+	m->ctx.lookup = mt_lookup;
+	m->ctx.data = m;
+	m->ctx.arena = m->a;
+	m->tmpl = &m->ctx;
+}
+
 /* The last run's result[key] as a string (str(value)), or NULL. */
-static const char *mt_result(struct mt *m, const char *key)
+static __attribute__((unused)) const char *mt_result(struct mt *m, const char *key)
 {
 	const struct kiso_value *v = kiso_map_get(m->plan.result, key);
 	struct kiso_buf b = KISO_BUF_INIT;
@@ -217,7 +260,7 @@ static const char *mt_result(struct mt *m, const char *key)
 }
 
 /* The rendered --diff text of the last run, in m->a. */
-static const char *mt_diff_text(struct mt *m)
+static __attribute__((unused)) const char *mt_diff_text(struct mt *m)
 {
 	struct kiso_buf b = KISO_BUF_INIT;
 	const char *r;
@@ -229,7 +272,7 @@ static const char *mt_diff_text(struct mt *m)
 	return r;
 }
 
-static void mt_expect_ok(struct mt *m, int rc)
+static __attribute__((unused)) void mt_expect_ok(struct mt *m, int rc)
 {
 	if (rc < 0)
 		fail_msg("module failed: %s", m->err.msg);
@@ -242,7 +285,7 @@ static void mt_expect_ok(struct mt *m, int rc)
  *  2. apply;
  *  3. plan again reports no change.
  */
-static void mt_cycle(struct mt *m, const char *module, const char *yaml)
+static __attribute__((unused)) void mt_cycle(struct mt *m, const char *module, const char *yaml)
 {
 	char *before = mt_snapshot(m);
 
