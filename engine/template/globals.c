@@ -1,7 +1,7 @@
 /*
  * template/globals.c - the functions a template can call by name:
- * range(), dict(), namespace(), now(), joiner(), cycler(), and Ansible's lookup(), query()
- * and q() with the lookup plugins file, env, template, vars,
+ * range(), dict(), namespace(), now(), joiner(), cycler(), and Ansible's
+ * undef(hint), lookup(), query() and q() with the lookup plugins file, env, template, vars,
  * first_found, fileglob, items, list, dict, indexed_items, together,
  * nested, sequence, subelements, pipe and lines (the last two run a
  * command on the controller, as Ansible does; not in fuzzing builds).
@@ -26,7 +26,8 @@
 #include <time.h>
 
 static const char *const globals[] = {
-	"range", "lookup", "query", "q", "dict", "namespace", "now", "joiner", "cycler", NULL,
+	"range", "lookup", "query", "q", "dict", "namespace", "now", "joiner", "cycler", "undef",
+	NULL,
 };
 
 bool tmpl_global_exists(const char *name)
@@ -1134,6 +1135,21 @@ int tmpl_global_call(struct ev *out, struct rstate *st, uint32_t off, const char
 		return g_namespace(out, st, off, &g);
 	if (!strcmp(name, "now"))
 		return g_now(out, st, off, &g);
+	if (!strcmp(name, "undef")) {
+		/* Ansible's undef(hint): an undefined value that says what is missing */
+		struct kiso_value *hint = nargs ? args[0] : kw(&g, "hint");
+		struct kiso_buf b = KISO_BUF_INIT;
+
+		if (hint && !(hint->type == KISO_STR && hint->u.s.len == 0))
+			tmpl_str(&b, hint);
+		else
+			kiso_buf_puts(&b, "Mandatory variable has not been overridden");
+		memset(out, 0, sizeof(*out));
+		out->kind = EV_UNDEF;
+		out->undef = kiso_arena_strdup(st->a, kiso_buf_cstr(&b));
+		kiso_buf_release(&b);
+		return 0;
+	}
 	if (!strcmp(name, "joiner") || !strcmp(name, "cycler")) {
 		struct helper *h = kiso_arena_zalloc(st->a, sizeof(*h));
 

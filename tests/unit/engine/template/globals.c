@@ -119,6 +119,10 @@ static void test_engine_template_globals__dict_namespace_now(void **state)
 	assert_string_equal(T("{% set c = cycler('a', 'b') %}{% for x in l %}{{ c.next() }}{% endfor %}"
 			      "{{ c.current }}{{ c.reset() }}{{ c.current }}"), "str ababa");
 	assert_string_equal(T("{{ cycler() }}"), "ERROR t.yml:1:10: at least one item has to be provided");
+	/* Ansible's undef(): an undefined value with a hint */
+	assert_string_equal(R("{{ undef() }}"), "ERROR t.yml:1:9: Mandatory variable has not been overridden");
+	assert_string_equal(R("{{ undef(hint='set foo') }}"), "ERROR t.yml:1:9: set foo");
+	assert_string_equal(R("{{ undef('x') | default(3) }}{{ undef() is defined }}"), "str '3False'");
 	/* globals come after the variables: a variable may hide one */
 	assert_string_equal(E("range is defined"), "bool True");
 	assert_string_equal(E("omit"), "str '" KISO_TMPL_OMIT "'");
