@@ -144,3 +144,11 @@ demo:
 
 clean:
 	rm -rf build kiso
+
+# kiso against tuned ansible-playbook on fresh lab hosts (tests/bench/run;
+# needs root). A benchmark: never part of `make test`.
+BENCH_SIZES ?= 1 10 20
+.PHONY: bench
+bench:
+	$(MAKE) kiso
+	tests/bench/run $(BENCH_SIZES)
