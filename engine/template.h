@@ -27,7 +27,7 @@
  * lists outside the engine (inside, '(1, 2)' prints as Python does);
  * list.append/extend and dict.update only change containers the template
  * built itself ({% set l = [] %}), never variables; str methods map case
- * for ASCII letters only; no recursive loops, {% extends %},
+ * with simple (one-to-one) Unicode mappings; no recursive loops, {% extends %},
  * {% import %}; sets and bytes are not values. Hostile templates are
  * bounded: 10 million items per list (range(), '*'), 256 MiB per string
  * and output, 100 million loop iterations and macro calls per render,

@@ -5,7 +5,8 @@
  * Results are what Python returns: dict.items() is a list of 2-tuples,
  * keys()/values() lists (Ansible's finalize unrolls views into lists, so
  * "{{ d.keys() }}" prints "['a']" there too). Case mapping (lower, upper,
- * title ...) is ASCII only; other characters are kept as they are.
+ * title ...) uses the C.UTF-8 locale's simple mappings ('é' -> 'É'), not
+ * Python's full ones ('ß'.upper() stays 'ß', Python gives 'SS').
  *
  * Mutating methods (list.append/extend, dict.update) only work on
  * containers the current render built itself (TMPL_VF_OWNED), because
@@ -18,6 +19,16 @@
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 
 #include <ctype.h>
+#include <locale.h>
+#include <pthread.h>
+#include <wctype.h>
+
+static locale_t utf8_loc;
+
+static void utf8_locale_init(void)
+{
+	utf8_loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
 
 struct margs {
 	struct kiso_value **args;
@@ -305,26 +316,123 @@ static int s_endswith(struct ev *out, struct rstate *st, uint32_t off, struct ki
 
 enum casemode { C_LOWER, C_UPPER, C_SWAP, C_TITLE, C_CAP };
 
+/* C.UTF-8's simple case mappings (towlower_l); ASCII when that locale is missing. */
+static locale_t utf8_locale(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, utf8_locale_init);
+	return utf8_loc;
+}
+
+/* Decodes one UTF-8 sequence at s[*i]; invalid bytes come back as themselves (< 0x100). */
+static uint32_t utf8_next(const unsigned char *s, size_t n, size_t *i, size_t *len)
+{
+	unsigned char c = s[*i];
+	size_t k = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+	uint32_t cp;
+
+	if (k == 0 || *i + k > n) {
+		*len = 1;
+		return 0xffffffffu;
+	}
+	cp = k == 1 ? c : k == 2 ? c & 0x1f : k == 3 ? c & 0x0f : c & 0x07;
+	for (size_t j = 1; j < k; j++) {
+		if ((s[*i + j] & 0xc0) != 0x80) {
+			*len = 1;
+			return 0xffffffffu;
+		}
+		cp = (cp << 6) | (s[*i + j] & 0x3f);
+	}
+	*len = k;
+	return cp;
+}
+
+static void utf8_put(struct kiso_buf *b, uint32_t cp)
+{
+	char o[4];
+	size_t k;
+
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		k = 1;
+	} else if (cp < 0x800) {
+		o[0] = (char)(0xc0 | (cp >> 6));
+		o[1] = (char)(0x80 | (cp & 0x3f));
+		k = 2;
+	} else if (cp < 0x10000) {
+		o[0] = (char)(0xe0 | (cp >> 12));
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		o[2] = (char)(0x80 | (cp & 0x3f));
+		k = 3;
+	} else {
+		o[0] = (char)(0xf0 | (cp >> 18));
+		o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		o[3] = (char)(0x80 | (cp & 0x3f));
+		k = 4;
+	}
+	kiso_buf_add(b, o, k);
+}
+
+static uint32_t to_lower(uint32_t cp, locale_t loc)
+{
+	if (cp < 0x80)
+		return (uint32_t)tolower((int)cp);
+	return loc ? (uint32_t)towlower_l((wint_t)cp, loc) : cp;
+}
+
+static uint32_t to_upper(uint32_t cp, locale_t loc)
+{
+	if (cp < 0x80)
+		return (uint32_t)toupper((int)cp);
+	return loc ? (uint32_t)towupper_l((wint_t)cp, loc) : cp;
+}
+
+static bool is_cased(uint32_t cp, locale_t loc)
+{
+	if (cp < 0x80)
+		return isalpha((int)cp);
+	return loc && (to_lower(cp, loc) != cp || to_upper(cp, loc) != cp);
+}
+
 static int s_case(struct ev *out, struct rstate *st, struct kiso_value *obj, enum casemode mode)
 {
-	char *p = kiso_arena_strndup(st->a, obj->u.s.ptr, obj->u.s.len);
-	bool prev_cased = false;
+	const unsigned char *s = (const unsigned char *)obj->u.s.ptr;
+	size_t n = obj->u.s.len;
+	locale_t loc = utf8_locale();
+	struct kiso_buf b = KISO_BUF_INIT;
+	bool prev_cased = false, first = true;
 
-	for (size_t i = 0; i < obj->u.s.len; i++) {
-		unsigned char c = (unsigned char)p[i];
+	for (size_t i = 0; i < n;) {
+		size_t len;
+		uint32_t cp = utf8_next(s, n, &i, &len), r;
 
-		switch (mode) {
-		case C_LOWER: p[i] = (char)tolower(c); break;
-		case C_UPPER: p[i] = (char)toupper(c); break;
-		case C_SWAP: p[i] = (char)(isupper(c) ? tolower(c) : toupper(c)); break;
-		case C_TITLE:
-			p[i] = (char)(prev_cased ? tolower(c) : toupper(c));
-			prev_cased = isalpha(c) || c >= 0x80;
-			break;
-		case C_CAP: p[i] = (char)(i == 0 ? toupper(c) : tolower(c)); break;
+		if (cp == 0xffffffffu) {
+			kiso_buf_putc(&b, (char)s[i]);
+			i += len;
+			continue;
 		}
+		switch (mode) {
+		case C_LOWER: r = to_lower(cp, loc); break;
+		case C_UPPER: r = to_upper(cp, loc); break;
+		case C_SWAP:
+			r = to_lower(cp, loc);
+			if (r == cp)
+				r = to_upper(cp, loc);
+			break;
+		case C_TITLE:
+			r = prev_cased ? to_lower(cp, loc) : to_upper(cp, loc);
+			prev_cased = is_cased(cp, loc);
+			break;
+		default: r = first ? to_upper(cp, loc) : to_lower(cp, loc); break;
+		}
+		utf8_put(&b, r);
+		first = false;
+		i += len;
 	}
-	ret(out, kiso_str_borrow(st->a, p, obj->u.s.len, KISO_POS_NONE));
+	ret(out, mkstr(st, kiso_buf_cstr(&b), b.len));
+	kiso_buf_release(&b);
 	return 0;
 }
 

@@ -89,6 +89,21 @@ static void test_engine_template_methods__python(void **state)
 	RUN(cases, E);
 }
 
+static void test_engine_template_methods__unicode_case(void **state)
+{
+	/* as Python 3.11, except full mappings such as 'ß'.upper() == 'SS' */
+	static const struct tcase cases[] = {
+		{ "'héLLo wörld'.upper()", "str 'HÉLLO WÖRLD'" },
+		{ "'ÉCOLE'.lower()", "str 'école'" },
+		{ "'élan vital'.title()", "str 'Élan Vital'" },
+		{ "'Ça Va'.swapcase()", "str 'çA vA'" },
+		{ "'éA'.capitalize()", "str 'Éa'" },
+		{ "'Привет'.upper()", "str 'ПРИВЕТ'" },
+	};
+
+	RUN(cases, E);
+}
+
 static void test_engine_template_methods__errors(void **state)
 {
 	static const struct tcase cases[] = {
@@ -135,6 +150,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_engine_template_methods__python, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_engine_template_methods__unicode_case, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_template_methods__errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_template_methods__mutation, setup, teardown),
 	};
