@@ -438,7 +438,7 @@ void kiso_become_wrap(struct kiso_buf *b, const struct kiso_become *become, cons
 	}
 	kiso_buf_puts(b, "-u ");
 	kiso_shell_quote(b, user);
-	kiso_buf_printf(b, " /bin/sh -c 'echo %s >&2; exec /bin/sh -c \"$1\"' kiso ", f->marker);
+	kiso_buf_printf(b, " /bin/sh -c 'echo %s $$ >&2; exec /bin/sh -c \"$1\"' kiso ", f->marker);
 	kiso_shell_quote(b, cmd);
 }
 
@@ -458,9 +458,13 @@ void kiso_become_feed(struct kiso_become_filter *f, const char *p, size_t n,
 
 		if (m && (!q || m < q)) {
 			const char *rest = m + strlen(f->marker);
+			const char *nl = strchr(rest, '\n');
 
-			if (*rest == '\n')
-				rest++;
+			if (!nl)
+				return;         /* the pid is not all there yet */
+			if (*rest == ' ')
+				f->pid = strtol(rest + 1, NULL, 10);
+			rest = nl + 1;
 			/* what came before the marker is sudo's (a lecture): dropped */
 			f->done = true;
 			kiso_buf_add_capped(err, rest, f->pending.len - (size_t)(rest - s));

@@ -452,9 +452,9 @@ void kiso_conn_set_become(struct kiso_conn *c, const struct kiso_become *b);
  * exit status into out (initialise it with KISO_EXEC_RESULT_INIT; it is
  * overwritten, release it after). A non-zero exit status is NOT an error:
  * the call returns 0. Errors: KISO_ETIMEOUT (the command ran longer than
- * its timeout: locally its process group is killed; over SSH its channel
- * is closed, which a command that does not read or write may outlive:
- * libssh2 1.10 cannot send a signal), KISO_EUNREACHABLE (the session
+ * its timeout: its process group is killed, over SSH by one more command
+ * since libssh2 1.10 cannot send signals; a command under become is
+ * killed through sudo), KISO_EUNREACHABLE (the session
  * died), KISO_EFAIL (the sudo password was refused: "incorrect sudo
  * password for 'h1'"). Under become, sudo's own failure (no password
  * given where one is needed, user not in sudoers) is an exit status and
@@ -554,7 +554,8 @@ void kiso_shell_quote(struct kiso_buf *b, const char *s);
  * passed with -p (when there is a password) and marker the line the
  * wrapper writes to stderr once sudo let it run (both NUL-terminated,
  * filled by kiso_become_wrap). The backend then feeds stderr through a
- * struct kiso_become_filter until it is done.
+ * struct kiso_become_filter until it is done. The marker line is
+ * "MARKER PID": the pid of the shell sudo started, for killing it.
  */
 struct kiso_become_filter {
 	char prompt[48];
@@ -562,6 +563,7 @@ struct kiso_become_filter {
 	const char *password;   /* borrowed */
 	struct kiso_buf pending; /* stderr seen before the marker */
 	int prompts;            /* times sudo asked */
+	long pid;               /* pid of the shell sudo started (from the marker) */
 	bool done;              /* marker seen: the rest is the command's */
 	bool failed;            /* sudo asked a second time: wrong password */
 };

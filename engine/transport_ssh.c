@@ -970,10 +970,74 @@ static int sig_number(const char *name)
 	return 0;
 }
 
+/*
+ * Timeouts. libssh2 1.10 cannot send a signal over a channel, and closing
+ * the channel does not stop a command that neither reads nor writes. So a
+ * command with a timeout is run as "echo kiso-pid-$$ >&2; CMD": the login
+ * shell names itself first (sshd made it a session and process group
+ * leader), that line is taken off stderr, and on timeout one more command
+ * sends SIGKILL to the whole group - under become through sudo, to the
+ * session sudo made for the command too (the become marker line carries
+ * its shell's pid).
+ */
+struct pid_filter {
+	char line[32];
+	size_t len;
+	bool done;
+	long pid;               /* 0: unknown */
+};
+
+/* Feeds stderr bytes; returns how many leading bytes were the pid line. */
+static size_t pid_feed(struct pid_filter *pf, const char *p, size_t n)
+{
+	size_t used = 0;
+
+	while (!pf->done && used < n) {
+		char ch = p[used++];
+
+		if (ch == '\n' || pf->len + 1 >= sizeof(pf->line)) {
+			pf->line[pf->len] = '\0';
+			if (strncmp(pf->line, "kiso-pid-", 9) == 0)
+				pf->pid = strtol(pf->line + 9, NULL, 10);
+			pf->done = true;
+			break;
+		}
+		pf->line[pf->len++] = ch;
+	}
+	return used;
+}
+
+static int ssh_exec(struct kiso_conn *c, const struct kiso_exec_req *req,
+		    struct kiso_exec_result *out);
+
+/* pid: the login shell's group; become_pid: the group sudo started (sudo
+ * runs its command in a session of its own), 0 when unknown */
+static void kill_timed_out(struct kiso_conn *c, long pid, long become_pid, bool become)
+{
+	char cmd[128];
+	struct kiso_exec_req req = { .cmd = cmd, .no_become = !become, .timeout_ms = -1,
+				     .out_max = 1024, .err_max = 1024 };
+	struct kiso_exec_result res = KISO_EXEC_RESULT_INIT;
+	struct kiso_error saved = c->err;
+
+	if (pid <= 1)
+		return;
+	/* "kill -9 -PGID": dash's kill does not take "--" */
+	if (become && become_pid > 1)
+		snprintf(cmd, sizeof(cmd), "kill -9 -%ld 2>/dev/null; kill -9 -%ld 2>/dev/null; exit 0",
+			 become_pid, pid);
+	else
+		snprintf(cmd, sizeof(cmd), "kill -9 -%ld 2>/dev/null; exit 0", pid);
+	ssh_exec(c, &req, &res);
+	c->err = saved;         /* the timeout is the error to report */
+	kiso_exec_result_release(&res);
+}
+
 static int ssh_exec(struct kiso_conn *c, const struct kiso_exec_req *req,
 		    struct kiso_exec_result *out)
 {
 	struct ssh *h = impl(c);
+	struct pid_filter pf = { .done = true };
 	struct kiso_buf cmd = KISO_BUF_INIT;
 	struct kiso_become_filter bf;
 	bool become = c->become && !req->no_become;
@@ -994,6 +1058,10 @@ static int ssh_exec(struct kiso_conn *c, const struct kiso_exec_req *req,
 				      kiso_conn_label(c));
 	out->out.max = req->out_max ? req->out_max : KISO_EXEC_OUT_MAX;
 	out->err.max = req->err_max ? req->err_max : KISO_EXEC_OUT_MAX;
+	if (deadline) {
+		kiso_buf_puts(&cmd, "echo kiso-pid-$$ >&2; ");
+		pf.done = false;
+	}
 	if (become)
 		kiso_become_wrap(&cmd, c->become, req->cmd, &bf);
 	else
@@ -1074,6 +1142,15 @@ static int ssh_exec(struct kiso_conn *c, const struct kiso_exec_req *req,
 		}
 		while (!err_eof) {
 			n = libssh2_channel_read_stderr(ch, chunk, sizeof(chunk));
+			if (n > 0 && !pf.done) {
+				size_t used = pid_feed(&pf, chunk, (size_t)n);
+
+				progress = true;
+				if (used == (size_t)n)
+					continue;
+				memmove(chunk, chunk + used, (size_t)n - used);
+				n -= (ssize_t)used;
+			}
 			if (n > 0) {
 				progress = true;
 				if (become) {
@@ -1162,6 +1239,8 @@ close:
 		if (libssh2_channel_free(ch) == LIBSSH2_ERROR_EAGAIN)
 			add_zombie(h, ch);
 		unlock(h);
+		if (rc == KISO_ETIMEOUT && !h->dead)
+			kill_timed_out(c, pf.pid, bf.pid, become);
 	}
 out:
 	if (pw) {

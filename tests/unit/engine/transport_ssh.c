@@ -286,8 +286,10 @@ static void test_engine_transport_ssh__exec(void **state)
 	assert_string_equal(kiso_buf_cstr(&r.err), "end\n");
 	assert_int_equal(r.status, 7);
 
-	/* timeout, and the session is still usable after it */
-	struct kiso_exec_req q5 = { .cmd = "sleep 5", .timeout_ms = 300 };
+	/* timeout: the command and its children are killed, the session is
+	 * still usable after it */
+	struct kiso_exec_req q5 = { .cmd = "sleep 30 & echo $! > /srv/sleeper; wait",
+				    .timeout_ms = 300 };
 	t0 = now();
 	assert_int_equal(kiso_transport_exec(c, &q5, &r), KISO_ETIMEOUT);
 	assert_true(now() - t0 < 2.0);
@@ -295,6 +297,15 @@ static void test_engine_transport_ssh__exec(void **state)
 	kiso_conn_clear_error(c);
 	assert_int_equal(kiso_transport_run(c, "echo still", &r), 0);
 	assert_string_equal(kiso_buf_cstr(&r.out), "still\n");
+	assert_int_equal(kiso_transport_run(c, "kill -0 $(cat /srv/sleeper) 2>/dev/null && echo alive "
+					    "|| echo gone", &r), 0);
+	assert_string_equal(kiso_buf_cstr(&r.out), "gone\n");
+	/* a timeout does not eat the first line of stderr of a command that
+	 * finishes in time */
+	struct kiso_exec_req q6 = { .cmd = "echo first >&2; echo out", .timeout_ms = 5000 };
+	assert_int_equal(kiso_transport_exec(c, &q6, &r), 0);
+	assert_string_equal(kiso_buf_cstr(&r.err), "first\n");
+	assert_string_equal(kiso_buf_cstr(&r.out), "out\n");
 
 	kiso_exec_result_release(&r);
 	kiso_conn_free(c);
@@ -1129,6 +1140,17 @@ static void test_engine_transport_ssh__become(void **state)
 	assert_ok(c, kiso_transport_unlink(c, "/root/kb/f"));
 	assert_int_equal(kiso_transport_rmdir(c, "/root/kb/d"), 0);
 	assert_int_equal(upper_stat(1, "/root/kb/d", &ust), -1);
+
+	/* a command under become that times out is killed too (it is root's) */
+	{
+		struct kiso_exec_req q = { .cmd = "sleep 30 & echo $! > /root/kb/sleeper; wait",
+					   .timeout_ms = 2000 };
+		assert_int_equal(kiso_transport_exec(c, &q, &r), KISO_ETIMEOUT);
+		kiso_conn_clear_error(c);
+		s = run_ok(root, "sleep 0.2; kill -0 $(cat /root/kb/sleeper) 2>/dev/null && echo alive || echo gone");
+		assert_string_equal(s, "gone\n");
+		free(s);
+	}
 
 	/* a wrong password */
 	kiso_conn_set_become(c, &bad);
