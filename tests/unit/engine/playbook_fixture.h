@@ -30,7 +30,7 @@ struct fx {
 
 static struct fx FX;
 
-static int fx_rm(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+static inline int fx_rm(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
 	(void)flag;
@@ -38,7 +38,7 @@ static int fx_rm(const char *p, const struct stat *st, int flag, struct FTW *ftw
 	return remove(p);
 }
 
-static int fx_setup(void **state)
+static inline int fx_setup(void **state)
 {
 	(void)state;
 	memset(&FX, 0, sizeof(FX));
@@ -49,7 +49,7 @@ static int fx_setup(void **state)
 	return 0;
 }
 
-static int fx_teardown(void **state)
+static inline int fx_teardown(void **state)
 {
 	(void)state;
 	nftw(FX.dir, fx_rm, 16, FTW_DEPTH | FTW_PHYS);
@@ -61,7 +61,7 @@ static int fx_teardown(void **state)
 }
 
 /* Writes FX.dir/rel (parent directories made) with 'text'. */
-static void fx_write(const char *rel, const char *text)
+static inline void fx_write(const char *rel, const char *text)
 {
 	char path[512];
 	FILE *f;
@@ -81,13 +81,13 @@ static void fx_write(const char *rel, const char *text)
 	fclose(f);
 }
 
-static const char *fx_path(const char *rel)
+static inline const char *fx_path(const char *rel)
 {
 	return kiso_arena_sprintf(FX.a, "%s/%s", FX.dir, rel);
 }
 
 /* Loads FX.dir/rel with opts (may be NULL). */
-static struct kiso_playbook *fx_load_opts(const char *rel, const struct kiso_load_opts *opts)
+static inline struct kiso_playbook *fx_load_opts(const char *rel, const struct kiso_load_opts *opts)
 {
 	struct kiso_load_opts def = { 0 };
 
@@ -102,19 +102,19 @@ static struct kiso_playbook *fx_load_opts(const char *rel, const struct kiso_loa
 	return FX.pb;
 }
 
-static struct kiso_playbook *fx_load(const char *rel)
+static inline struct kiso_playbook *fx_load(const char *rel)
 {
 	return fx_load_opts(rel, NULL);
 }
 
-static bool fx_ends_with(const char *s, const char *suffix)
+static inline bool fx_ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
 
 	return n >= m && strcmp(s + n - m, suffix) == 0 && (n == m || s[n - m - 1] == '/');
 }
 
-static void fx_dump(const struct kiso_diags *d)
+static inline void fx_dump(const struct kiso_diags *d)
 {
 	for (size_t i = 0; i < d->len; i++)
 		print_message("  diag: %s:%d:%d: %s\n", d->items[i].pos.file ? d->items[i].pos.file : "-",
@@ -122,7 +122,7 @@ static void fx_dump(const struct kiso_diags *d)
 }
 
 /* Asserts that diagnostic number i is file:line:col: msg (file: a suffix). */
-static void fx_expect_at(const struct kiso_diags *d, size_t i, const char *file, int line,
+static inline void fx_expect_at(const struct kiso_diags *d, size_t i, const char *file, int line,
 			 int col, const char *msg)
 {
 	if (i >= d->len) {
@@ -140,7 +140,7 @@ static void fx_expect_at(const struct kiso_diags *d, size_t i, const char *file,
 }
 
 /* Asserts exactly one error, file:line:col: msg. */
-static void fx_expect_error(const char *file, int line, int col, const char *msg)
+static inline void fx_expect_error(const char *file, int line, int col, const char *msg)
 {
 	fx_expect_at(&FX.errors, 0, file, line, col, msg);
 	if (FX.errors.len != 1) {
@@ -150,7 +150,7 @@ static void fx_expect_error(const char *file, int line, int col, const char *msg
 	assert_int_not_equal(FX.rc, 0);
 }
 
-static void fx_expect_clean(void)
+static inline void fx_expect_clean(void)
 {
 	if (FX.errors.len) {
 		fx_dump(&FX.errors);
@@ -160,7 +160,7 @@ static void fx_expect_clean(void)
 }
 
 /* The string under key in map (asserted present and a string). */
-static const char *fx_str(const struct kiso_value *map, const char *key)
+static inline const char *fx_str(const struct kiso_value *map, const char *key)
 {
 	const struct kiso_value *v = kiso_map_get(map, key);
 
