@@ -13,7 +13,7 @@
 #include "transport.h"
 
 const char kiso_facts_script[] =
-	"exec 2>/dev/null; export LC_ALL=C\n"
+	"exec 2>/dev/null\n( export LC_ALL=C\n"
 	"echo \"u.s=$(uname -s)\"; echo \"u.r=$(uname -r)\"; echo \"u.v=$(uname -v)\"\n"
 	"echo \"u.m=$(uname -m)\"; echo \"u.n=$(uname -n)\"\n"
 	"echo \"fqdn=$(hostname -f || uname -n)\"\n"
@@ -43,7 +43,7 @@ const char kiso_facts_script[] =
 	"echo \"dmi.product=$(cat /sys/class/dmi/id/product_name)\"\n"
 	"echo \"dmi.vendor=$(cat /sys/class/dmi/id/sys_vendor)\"\n"
 	"[ -e /dev/kvm ] && echo devkvm=1\n"
-	"echo --env--; env -0\n";
+	") ; echo --env--; env -0\n";
 
 struct kv {
 	const char *k;

@@ -880,6 +880,7 @@ static int run_batch(struct rn_run *r, struct kiso_play *p, const char *const *n
 
 		h->b = &b;
 		h->hr = hostrec(r, names[i]);
+		h->hr->seen = true;
 		h->idx = i;
 		h->notified = kiso_xcalloc(b.nhandlers + 1, sizeof(*h->notified));
 		h->ta = kiso_arena_new();
@@ -1156,6 +1157,7 @@ int kiso_run_playbooks(struct kiso_playbook *const *pbs, size_t n, const struct 
 	int exit_rc = 0;
 	bool any_failed = false, any_unreach = false;
 	struct kiso_host_stats *st;
+	size_t nst = 0;
 
 	memset(&r, 0, sizeof(r));
 	r.o = o;
@@ -1189,16 +1191,19 @@ int kiso_run_playbooks(struct kiso_playbook *const *pbs, size_t n, const struct 
 	}
 
 	st = kiso_xcalloc(r.nhosts + 1, sizeof(*st));
-	for (size_t i = 0; i < r.nhosts; i++) {
-		st[i] = r.hosts[i]->st;
-		if (st[i].failed)
+	for (size_t i = 0, k = 0; i < r.nhosts; i++) {
+		if (!r.hosts[i]->seen)
+			continue;
+		st[k] = r.hosts[i]->st;
+		nst = ++k;
+		if (st[k - 1].failed)
 			any_failed = true;
-		if (st[i].unreachable)
+		if (st[k - 1].unreachable)
 			any_unreach = true;
 	}
 	for (size_t k = 0; k < o->nreports; k++)
 		if (o->reports[k].ops->recap)
-			o->reports[k].ops->recap(o->reports[k].self, st, r.nhosts);
+			o->reports[k].ops->recap(o->reports[k].self, st, nst);
 	free(st);
 
 	if (r.hard_error)

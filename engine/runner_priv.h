@@ -36,6 +36,7 @@ struct rn_hostrec {
 	struct kiso_host_stats st;
 	bool failed;                  /* failed in a play: out of later plays */
 	bool unreachable;
+	bool seen;                    /* in a play's batch: shown in the recap */
 };
 
 struct rn_jump {

@@ -190,8 +190,13 @@ static int cond_all(struct tctx *c, const struct kiso_value *conds, bool *out,
 	*out = true;
 	if (!conds)
 		return 0;
-	if (conds->type != KISO_LIST)
-		return cond_one(c, conds, out, err) < 0 ? -1 : (*out ? 0 : (*false_cond = conds, 0));
+	if (conds->type != KISO_LIST) {
+		if (cond_one(c, conds, out, err) < 0)
+			return -1;
+		if (!*out && false_cond)
+			*false_cond = conds;
+		return 0;
+	}
 	for (size_t i = 0; i < conds->u.list.len; i++) {
 		bool b;
 		if (cond_one(c, conds->u.list.items[i], &b, err) < 0)
@@ -1539,13 +1544,22 @@ int rn_task(struct rn_host *h, struct kiso_taskdef *td, bool noop)
 		if (once) {
 			struct rn_batch *b = h->b;
 			bool mine = false;
-			struct rn_once *on = NULL;
+			struct rn_once *on = NULL, dummy;
 			int rc = RN_OK;
 
 			pthread_mutex_lock(&b->mu);
 			for (size_t i = 0; i < b->nonce; i++)
 				if (b->once[i].td == td && (b->once[i].step == h->step || !b->linear))
 					on = &b->once[i];
+			if (!on && b->linear) {
+				/* the first host of the batch still in play runs it */
+				for (size_t i = 0; i < b->n; i++)
+					if (!b->h[i]->left || b->h[i] == h) {
+						if (b->h[i] != h)
+							on = &dummy;
+						break;
+					}
+			}
 			if (!on) {
 				b->once = kiso_xrealloc(b->once, (b->nonce + 1) * sizeof(*b->once));
 				on = &b->once[b->nonce++];
