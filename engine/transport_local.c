@@ -139,6 +139,9 @@ static int local_exec(struct kiso_conn *c, const struct kiso_exec_req *req,
 			int64_t left = deadline - now_ms();
 			if (left <= 0) {
 				kill(-pid, SIGKILL);
+				/* sudo runs its command in a session of its own */
+				if (become && bf.pid > 1)
+					kill(-(pid_t)bf.pid, SIGKILL);
 				rc = kiso_conn_fail(c, KISO_ETIMEOUT,
 						    "command timed out after %d ms on '%s'", timeout,
 						    kiso_conn_label(c));

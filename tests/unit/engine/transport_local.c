@@ -4,6 +4,7 @@
 #include "transport.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <sys/stat.h>
@@ -64,6 +65,23 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Running (a zombie, which this machine's init reaps slowly, is dead). */
+static bool alive(pid_t pid)
+{
+	char path[64], buf[512];
+	FILE *f;
+	char *close_paren;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if (!(f = fopen(path, "r")))
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	close_paren = strrchr(buf, ')');
+	return close_paren && close_paren[1] == ' ' && close_paren[2] != 'Z';
 }
 
 /* No ".NAME.kiso-*" temp file is left in the directory. */
@@ -348,6 +366,28 @@ static void test_engine_transport_local__become(void **state)
 	assert_string_equal(st.link, "n");
 	assert_int_equal(kiso_transport_stat(f->c, p(f, "none"), 0, &st), 0);
 	assert_int_equal(st.type, KISO_FT_NONE);
+	/* a timed-out command under become dies with its children */
+	{
+		struct kiso_exec_req t = { .cmd = NULL, .timeout_ms = 500 };
+		char cmd[300], *end;
+		FILE *pf;
+		char line[32] = "";
+		long spid;
+
+		snprintf(cmd, sizeof(cmd), "cd '%s' || exit 1; sleep 30 & echo $! > sleeper; wait", f->dir);
+		t.cmd = cmd;
+		assert_int_equal(kiso_transport_exec(f->c, &t, &r), KISO_ETIMEOUT);
+		kiso_conn_clear_error(f->c);
+		pf = fopen(p(f, "sleeper"), "r");
+		assert_non_null(pf);
+		assert_non_null(fgets(line, sizeof(line), pf));
+		fclose(pf);
+		spid = strtol(line, &end, 10);
+		assert_true(spid > 1);
+		usleep(200 * 1000);
+		assert_false(alive((pid_t)spid));
+	}
+
 	/* nobody may not chown to root */
 	assert_int_equal(kiso_transport_chown(f->c, p(f, "n"), "root", NULL, false), KISO_EFAIL);
 	assert_non_null(strstr(kiso_conn_error(f->c)->msg, "cannot chown '"));
