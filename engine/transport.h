@@ -57,10 +57,10 @@
  * on a command line.
  *
  * Cost over SSH (round trips measured through a 20 ms delay line, see
- * transport_ssh.c): session setup ~12, first file primitive +4 (starts
+ * transport_ssh.c): session setup ~10, first file primitive +4 (starts
  * SFTP), stat 1 (+1 for a symlink's target), chmod/chown by id 2, rename
- * to a new name 1, mkdir 2, read 3-4, exec 3 plus the remote shell's
- * start, write_atomic ~10 for an existing file (SFTP upload, then one
+ * to a new name 1, mkdir 2, read 3-4, exec 2-3 plus the remote shell's
+ * start, write_atomic ~11 for an existing file (SFTP upload, then one
  * `mv` command), ~9 for a new one. Operations that SFTP v3 cannot do
  * correctly run as one command instead: rename over an existing file,
  * chown by name or of a symlink itself, symlink, and every file primitive
