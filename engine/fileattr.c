@@ -574,6 +574,19 @@ int kiso_fcontent_read(struct kiso_task *t, struct kiso_fcontent *fc)
 	return 0;
 }
 
+int kiso_fcontent_load_edit(struct kiso_task *t, struct kiso_fcontent *fc, const char *path,
+			    bool *exists)
+{
+	int rc;
+
+	if ((rc = kiso_fcontent_load(t, fc, path, true, true)) < 0)
+		return rc;
+	if (fc->st.type == KISO_FT_DIR)
+		return kiso_task_fail(t, KISO_EFAIL, "Path %s is a directory !", path);
+	*exists = fc->st.type != KISO_FT_NONE;
+	return 0;
+}
+
 static bool has_nul(const char *p, size_t n)
 {
 	return p && memchr(p, '\0', n) != NULL;
@@ -652,6 +665,27 @@ int kiso_fcontent_apply(struct kiso_task *t, struct kiso_plan *p, struct kiso_fc
 
 		if (backup && exists && (rc = kiso_fattr_backup(t, fc->path, backup_out)) < 0)
 			return rc;
+		if (fc->mkdir_parents && !exists) {
+			struct kiso_buf cmd = KISO_BUF_INIT;
+			struct kiso_exec_result res = KISO_EXEC_RESULT_INIT;
+			const char *dir = kiso_path_dirname(t, fc->path);
+
+			kiso_buf_puts(&cmd, "mkdir -p -- ");
+			kiso_shell_quote(&cmd, dir);
+			rc = kiso_transport_run(t->conn, cmd.ptr, &res);
+			kiso_buf_release(&cmd);
+			if (rc < 0) {
+				kiso_exec_result_release(&res);
+				return kiso_fattr_conn_fail(t, rc);
+			}
+			if (res.status != 0) {
+				rc = kiso_task_fail(t, KISO_EFAIL, "Error creating %s (%s)", dir,
+						    kiso_buf_cstr(&res.err));
+				kiso_exec_result_release(&res);
+				return rc;
+			}
+			kiso_exec_result_release(&res);
+		}
 		if (validate &&
 		    (rc = kiso_fattr_validate(t, p, validate, fc->path, fc->data, fc->len)) < 0)
 			return rc;

@@ -135,6 +135,7 @@ struct kiso_fcontent {
 	unsigned mode;          /* wanted mode, when mode_set */
 	bool mode_set;
 	struct kiso_value *abefore, *aafter; /* attribute diff dicts */
+	bool mkdir_parents;     /* apply: create the missing parent directories */
 };
 
 /*
@@ -145,6 +146,14 @@ struct kiso_fcontent {
  */
 int kiso_fcontent_load(struct kiso_task *t, struct kiso_fcontent *fc, const char *path,
 		       bool follow, bool read);
+
+/*
+ * For the line editors (lineinfile, blockinfile, replace): loads path
+ * following symlinks and reads it; a directory fails ("Path X is a
+ * directory !", as Ansible). *exists tells whether it is there.
+ */
+int kiso_fcontent_load_edit(struct kiso_task *t, struct kiso_fcontent *fc, const char *path,
+			    bool *exists);
 
 /* Reads the current content (after a load without 'read'); does nothing
  * when it is not a regular file or was read already. */

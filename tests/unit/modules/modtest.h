@@ -179,27 +179,21 @@ static __attribute__((unused)) char *mt_snapshot(struct mt *m)
 	return r;
 }
 
-/*
- * Normalises the arguments (YAML, "{D}" replaced), runs plan() and, when
- * 'apply' and it reports a change, apply(). Returns the first negative
- * code, or 0; m->plan and m->task hold the run (m->err its error).
- */
-static __attribute__((unused)) int mt_run(struct mt *m, const char *module, const char *yaml, bool apply, bool diff)
+static __attribute__((unused)) int mt_run_value(struct mt *m, const char *module,
+						 const struct kiso_value *raw, bool apply, bool diff)
 {
 	const struct kiso_module *mod = kiso_module_find(module);
-	struct kiso_value *raw = NULL, *args = NULL;
+	struct kiso_value *args = NULL;
 	struct kiso_diags d = KISO_DIAGS_INIT;
-	const char *text = mt_fmt(m, yaml);
 	int rc;
 
 	assert_non_null(mod);
 	assert_non_null(mod->plan);
 	kiso_error_clear(&m->err);
-	assert_int_equal(kiso_yaml_load(&raw, m->a, text, strlen(text), "<test>", &m->err), 0);
 	if (kiso_args_normalize(&args, m->a, mod, raw, KISO_POS_NONE, &d) < 0) {
 		kiso_diags_print(stderr, &d);
 		kiso_diags_release(&d);
-		fail_msg("arguments do not validate: %s", text);
+		fail_msg("arguments of '%s' do not validate", module);
 	}
 	kiso_diags_release(&d);
 	memset(&m->task, 0, sizeof(m->task));
@@ -220,6 +214,22 @@ static __attribute__((unused)) int mt_run(struct mt *m, const char *module, cons
 	if (apply && m->plan.changed)
 		rc = mod->apply(&m->task, &m->plan);
 	return rc;
+}
+
+/*
+ * Normalises the arguments (YAML, "{D}" replaced), runs plan() and, when
+ * 'apply' and it reports a change, apply(). Returns the first negative
+ * code, or 0; m->plan and m->task hold the run (m->err its error).
+ */
+static __attribute__((unused)) int mt_run(struct mt *m, const char *module, const char *yaml,
+					  bool apply, bool diff)
+{
+	struct kiso_value *raw = NULL;
+	const char *text = mt_fmt(m, yaml);
+
+	kiso_error_clear(&m->err);
+	assert_int_equal(kiso_yaml_load(&raw, m->a, text, strlen(text), "<test>", &m->err), 0);
+	return mt_run_value(m, module, raw, apply, diff);
 }
 
 static __attribute__((unused)) int mt_lookup(void *data, const char *name, struct kiso_value **out,
