@@ -23,7 +23,7 @@
 # Prints TAP; exits non-zero when a test failed.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd -P)
-KISO=${KISO:-$root/kiso}
+KISO=$(readlink -f "${KISO:-$root/kiso}")
 PY=/usr/bin/python3
 only=${1:-}
 
