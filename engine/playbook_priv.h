@@ -26,6 +26,8 @@ struct pb_loader {
 	struct kiso_role **uses;
 	size_t nuses, capuses;
 	int role_depth;
+	size_t role_loads;         /* role uses loaded so far (all plays) */
+	bool role_loads_reported;
 };
 
 /* Reports an error / a warning at pos. */

@@ -445,6 +445,16 @@ struct kiso_role *pb_load_role(struct pb_loader *L, const struct kiso_value *ent
 		pb_warn(L, pos, "role name '%s' is a template: the role is not checked", name);
 		return NULL;
 	}
+	/*
+	 * Each use loads the role's files again (Ansible shares equal uses):
+	 * a dependency graph full of diamonds would grow exponentially.
+	 */
+	if (++L->role_loads > 4096) {
+		if (!L->role_loads_reported)
+			pb_error(L, pos, "too many role uses: the role dependencies are too tangled to load");
+		L->role_loads_reported = true;
+		return NULL;
+	}
 	if (L->role_depth > 32) {
 		pb_error(L, pos,
 			 "a recursion loop was detected with the roles specified: role '%s' depends on itself",

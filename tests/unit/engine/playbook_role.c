@@ -249,6 +249,27 @@ static void test_engine_playbook_role__dependency_loop(void **state)
 	assert_non_null(strstr(FX.errors.items[0].msg, "a recursion loop was detected"));
 }
 
+static void test_engine_playbook_role__dependency_diamonds_bounded(void **state)
+{
+	(void)state;
+	/* r0 -> r1 twice -> r2 twice ... : 2^14 uses if nothing stopped it */
+	fx_write("site.yml", "- hosts: all\n"
+			     "  roles: [r0]\n");
+	for (int i = 0; i < 14; i++) {
+		char rel[64], text[128];
+		snprintf(rel, sizeof(rel), "roles/r%d/tasks/main.yml", i);
+		fx_write(rel, "- ping:\n");
+		snprintf(rel, sizeof(rel), "roles/r%d/meta/main.yml", i);
+		snprintf(text, sizeof(text), "dependencies:\n  - {role: r%d, a: 1}\n  - {role: r%d, a: 2}\n",
+			 i + 1, i + 1);
+		fx_write(rel, text);
+	}
+	fx_write("roles/r14/tasks/main.yml", "- ping:\n");
+	fx_load("site.yml");
+	assert_int_equal(FX.errors.len, 1);
+	assert_non_null(strstr(FX.errors.items[0].msg, "too many role uses"));
+}
+
 static void test_engine_playbook_role__import_and_include_role(void **state)
 {
 	(void)state;
@@ -328,6 +349,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_engine_playbook_role__params_and_keywords, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_playbook_role__dependencies, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_playbook_role__dependency_loop, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_engine_playbook_role__dependency_diamonds_bounded, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_playbook_role__import_and_include_role, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_playbook_role__handlers_of_roles_notified, fx_setup, fx_teardown),
 	};
