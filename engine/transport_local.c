@@ -215,8 +215,30 @@ static int local_exec(struct kiso_conn *c, const struct kiso_exec_req *req,
 	}
 	if (become)
 		kiso_become_finish(&bf, &out->err);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	/* the output is over, the command may not be (it closed its
+	 * descriptors): wait for it within the timeout */
+	for (int nap = 1;;) {
+		pid_t r = waitpid(pid, &status, deadline ? WNOHANG : 0);
+
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR) {
+			rc = kiso_conn_fail(c, KISO_EFAIL, "waitpid: %s", strerror(errno));
+			goto out;
+		}
+		if (r == 0 && now_ms() >= deadline) {
+			kill(-pid, SIGKILL);
+			if (become && bf.pid > 1)
+				kill(-(pid_t)bf.pid, SIGKILL);
+			rc = kiso_conn_fail(c, KISO_ETIMEOUT, "command timed out after %d ms on '%s'",
+					    timeout, kiso_conn_label(c));
+			goto out;
+		}
+		if (r == 0) {
+			usleep((useconds_t)nap * 1000);
+			nap = nap < 20 ? nap * 2 : 20;
+		}
+	}
 	pid = -1;
 	if (WIFEXITED(status)) {
 		out->status = WEXITSTATUS(status);

@@ -1199,11 +1199,21 @@ static int ssh_exec(struct kiso_conn *c, const struct kiso_exec_req *req,
 	}
 	if (become)
 		kiso_become_finish(&bf, &out->err);
-	/* the exit status arrives before (or with) the close */
-	SSH_INT(h, deadline ? deadline : now_ms() + c->opts.connect_timeout_ms, rc,
-		libssh2_channel_close(ch));
-	SSH_INT(h, deadline ? deadline : now_ms() + c->opts.connect_timeout_ms, rc,
-		libssh2_channel_wait_closed(ch));
+	/* Output is over, the command may not be: the server sends the exit
+	 * status, then its close, when the process has exited. Wait for that
+	 * (within the timeout) before closing our side. */
+	SSH_INT(h, deadline, rc, libssh2_channel_wait_closed(ch));
+	if (rc == LIBSSH2_ERROR_TIMEOUT) {
+		rc = kiso_conn_fail(c, KISO_ETIMEOUT, "command timed out after %d ms on '%s'",
+				    timeout, kiso_conn_label(c));
+		goto close;
+	}
+	if (rc < 0 && session_error(rc)) {
+		err = rc;
+		rc = -1;
+		goto fail;
+	}
+	SSH_INT(h, now_ms() + c->opts.connect_timeout_ms, rc, libssh2_channel_close(ch));
 	rc = 0;
 	lock(h);
 	{

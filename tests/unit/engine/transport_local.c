@@ -142,6 +142,17 @@ static void test_engine_transport_local__output_cap_and_timeout(void **state)
 	assert_true(r.out.toobig);
 	assert_string_equal(kiso_buf_cstr(&r.err), "done\n");
 
+	/* the output closed early, the command still running: still a timeout */
+	struct kiso_exec_req quiet = { .cmd = "exec >/dev/null 2>&1; sleep 5", .timeout_ms = 300 };
+	t0 = now();
+	assert_int_equal(kiso_transport_exec(f->c, &quiet, &r), KISO_ETIMEOUT);
+	assert_true(now() - t0 < 2.0);
+	kiso_conn_clear_error(f->c);
+	/* and without a timeout, its real exit status */
+	struct kiso_exec_req late = { .cmd = "exec >/dev/null 2>&1; sleep 0.3; exit 5" };
+	assert_int_equal(kiso_transport_exec(f->c, &late, &r), 0);
+	assert_int_equal(r.status, 5);
+
 	struct kiso_exec_req slow = { .cmd = "sleep 5; echo late", .timeout_ms = 200 };
 	t0 = now();
 	assert_int_equal(kiso_transport_exec(f->c, &slow, &r), KISO_ETIMEOUT);

@@ -300,6 +300,16 @@ static void test_engine_transport_ssh__exec(void **state)
 	assert_int_equal(kiso_transport_run(c, "kill -0 $(cat /srv/sleeper) 2>/dev/null && echo alive "
 					    "|| echo gone", &r), 0);
 	assert_string_equal(kiso_buf_cstr(&r.out), "gone\n");
+	/* output closed early, the command still running: a timeout, and
+	 * without one its real exit status */
+	struct kiso_exec_req q7 = { .cmd = "exec >/dev/null 2>&1; sleep 5", .timeout_ms = 400 };
+	t0 = now();
+	assert_int_equal(kiso_transport_exec(c, &q7, &r), KISO_ETIMEOUT);
+	assert_true(now() - t0 < 2.0);
+	kiso_conn_clear_error(c);
+	struct kiso_exec_req q8 = { .cmd = "exec >/dev/null 2>&1; sleep 0.3; exit 5" };
+	assert_int_equal(kiso_transport_exec(c, &q8, &r), 0);
+	assert_int_equal(r.status, 5);
 	/* a timeout does not eat the first line of stderr of a command that
 	 * finishes in time */
 	struct kiso_exec_req q6 = { .cmd = "echo first >&2; echo out", .timeout_ms = 5000 };
