@@ -372,7 +372,8 @@ static void include_vars_action(struct tctx *c, struct kiso_value *args, struct 
 		m = w;
 	}
 	rn_out_lock(c->h->b->r);
-	kiso_vars_include_vars(c->v, m);
+	/* the layer keeps the map's keys: they must outlive this task's arena */
+	kiso_vars_include_vars(c->v, kiso_value_copy(kiso_vars_arena(c->v), m));
 	rn_out_unlock(c->h->b->r);
 	kiso_map_set(c->a, o->res, "ansible_facts", m);
 	{
