@@ -26,7 +26,7 @@ TEST_PKGS := cmocka
 # Debian packages: to build, and what the tests need beside.
 DEB_BUILD := gcc make pkg-config libyaml-dev libssh2-1-dev libgit2-dev libpcre2-dev libssl-dev
 DEB_TEST := libcmocka-dev ansible-core python3 python3-jinja2 python3-yaml clang \
-	libclang-rt-14-dev openssh-server openssh-client iproute2 util-linux sudo
+	libclang-rt-14-dev openssh-server openssh-client iproute2 util-linux sudo libcap2-bin
 
 # BUILD=release (default) or BUILD=asan (ASan+UBSan, arena debug mode).
 BUILD ?= release
