@@ -344,6 +344,8 @@ static void load_play(struct pb_loader *L, struct pb_state *S, const struct kiso
 	p->vars_files = pb_list(L, ds->pos);
 	L->play = p;
 	L->nuses = 0;
+	L->role_loads = 0;
+	L->role_loads_reported = false;
 
 	for (size_t i = 0; i < ds->u.map.len; i++) {
 		const struct kiso_mapent *e = &ds->u.map.items[i];

@@ -26,7 +26,7 @@ struct pb_loader {
 	struct kiso_role **uses;
 	size_t nuses, capuses;
 	int role_depth;
-	size_t role_loads;         /* role uses loaded so far (all plays) */
+	size_t role_loads;         /* role uses loaded in the current play */
 	bool role_loads_reported;
 };
 

@@ -449,7 +449,7 @@ struct kiso_role *pb_load_role(struct pb_loader *L, const struct kiso_value *ent
 	 * Each use loads the role's files again (Ansible shares equal uses):
 	 * a dependency graph full of diamonds would grow exponentially.
 	 */
-	if (++L->role_loads > 4096) {
+	if (++L->role_loads > 4096) { /* per play: reset by load_play() */
 		if (!L->role_loads_reported)
 			pb_error(L, pos, "too many role uses: the role dependencies are too tangled to load");
 		L->role_loads_reported = true;
