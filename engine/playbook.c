@@ -277,6 +277,26 @@ struct pb_state {
 
 static void check_handlers(struct pb_loader *L, struct kiso_play *p);
 
+/* A play keyword with a fixed set of values (when not a template). */
+static void check_choice(struct pb_loader *L, const struct kiso_value *kw, const char *key,
+			 const char *choices)
+{
+	const struct kiso_value *v = kiso_map_get(kw, key);
+	size_t n;
+
+	if (!v || v->type != KISO_STR || pb_is_template(v))
+		return;
+	n = v->u.s.len;
+	for (const char *c = choices; *c;) {
+		const char *e = strchr(c, ',');
+		size_t l = e ? (size_t)(e - c) : strlen(c);
+		if (l == n && memcmp(c, v->u.s.ptr, n) == 0)
+			return;
+		c = e ? e + 1 : c + l;
+	}
+	pb_error(L, v->pos, "invalid %s '%s' (choose from %s)", key, v->u.s.ptr, choices);
+}
+
 /* Loads one vars file (a mapping of variables); false when missing. */
 static bool load_vars_file(struct pb_loader *L, const struct kiso_value *name)
 {
@@ -397,6 +417,8 @@ static void load_play(struct pb_loader *L, struct pb_state *S, const struct kiso
 	}
 
 	check_vars_files(L, p);
+	check_choice(L, p->kw, "order", "inventory,sorted,reverse_sorted,reverse_inventory,shuffle");
+	check_choice(L, p->kw, "strategy", "linear,free,host_pinned,debug");
 
 	v = kiso_map_get(ds, "hosts");
 	if (!v || v->type == KISO_NULL ||

@@ -78,16 +78,20 @@ static void test_engine_playbook__play_errors(void **state)
 			     "  foo: 1\n"
 			     "  gather_facts: sometimes\n"
 			     "  serial: 2\n"
+			     "  strategy: fastest\n"
+			     "  order: \"{{ o }}\"\n"
 			     "- name: no hosts\n"
 			     "  tasks: []\n"
 			     "- just a string\n");
 	fx_load("site.yml");
-	assert_int_equal(FX.errors.len, 5);
+	assert_int_equal(FX.errors.len, 6);
 	fx_expect_at(&FX.errors, 0, "site.yml", 2, 3, "vars_prompt is not supported: kiso is non-interactive");
 	fx_expect_at(&FX.errors, 1, "site.yml", 5, 3, "'foo' is not a valid attribute for a Play");
 	fx_expect_at(&FX.errors, 2, "site.yml", 6, 17, "keyword 'gather_facts' must be a boolean, got 'sometimes'");
-	fx_expect_at(&FX.errors, 3, "site.yml", 8, 3, "the field 'hosts' is required but was not set");
-	fx_expect_at(&FX.errors, 4, "site.yml", 10, 3, "a play must be a mapping, got a string");
+	fx_expect_at(&FX.errors, 3, "site.yml", 8, 13,
+		     "invalid strategy 'fastest' (choose from linear,free,host_pinned,debug)");
+	fx_expect_at(&FX.errors, 4, "site.yml", 10, 3, "the field 'hosts' is required but was not set");
+	fx_expect_at(&FX.errors, 5, "site.yml", 12, 3, "a play must be a mapping, got a string");
 	assert_int_equal(FX.rc, KISO_EINVALID);
 }
 
