@@ -123,7 +123,7 @@ static bool symbolic_clause(unsigned *mode, const char *s, size_t n, unsigned pr
 				return false;
 	}
 	if (i == n)
-		return false; /* no operator: Ansible's opers[idx] fails */
+		return true; /* no operator: no permission list, nothing to do (Ansible) */
 	while (i < n) {
 		char op = s[i++];
 		size_t ps = i;
