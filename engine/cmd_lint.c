@@ -68,6 +68,51 @@ void kiso_lint_print_all(FILE *f, const struct kiso_diags *errors,
 	}
 }
 
+/*
+ * The place of a file in the load order: files no playbook read (the
+ * inventories, checked first) come first, then each playbook's files in
+ * turn; no file at all last.
+ */
+static size_t file_rank(const char *file, struct kiso_playbook *const *pbs, size_t npbs)
+{
+	size_t base = 1;
+
+	if (!file)
+		return SIZE_MAX;
+	for (size_t i = 0; i < npbs; i++) {
+		if (!pbs[i])
+			continue;
+		for (size_t j = 0; j < pbs[i]->nfiles; j++)
+			if (pbs[i]->files[j] == file || strcmp(pbs[i]->files[j], file) == 0)
+				return base + j;
+		base += pbs[i]->nfiles;
+	}
+	return 0;
+}
+
+void kiso_lint_print_ordered(FILE *f, const struct kiso_diags *errors,
+			     const struct kiso_diags *warnings, struct kiso_playbook *const *pbs,
+			     size_t npbs)
+{
+	size_t i = 0, j = 0;
+	size_t nw = warnings ? warnings->len : 0;
+
+	while (i < errors->len || j < nw) {
+		bool take_warning = j < nw;
+		if (j < nw && i < errors->len) {
+			const struct kiso_error *e = &errors->items[i], *w = &warnings->items[j];
+			size_t re = file_rank(e->pos.file, pbs, npbs), rw = file_rank(w->pos.file, pbs, npbs);
+			take_warning = rw < re || (rw == re && (w->pos.line < e->pos.line ||
+								(w->pos.line == e->pos.line &&
+								 w->pos.col < e->pos.col)));
+		}
+		if (take_warning)
+			kiso_lint_print(f, &warnings->items[j++], true);
+		else
+			kiso_lint_print(f, &errors->items[i++], false);
+	}
+}
+
 size_t kiso_lint_check(struct kiso_arena *a, char *const *playbooks, size_t nplaybooks,
 		       char *const *inventories, size_t ninv, const struct kiso_load_opts *opts,
 		       struct kiso_diags *errors, struct kiso_diags *warnings,
@@ -121,6 +166,8 @@ int kiso_cmd_lint(int argc, char **argv)
 	struct kiso_diags errors = KISO_DIAGS_INIT, warnings = KISO_DIAGS_INIT;
 	struct kiso_load_opts opts = { 0 };
 	struct kiso_arena *a = NULL;
+	struct kiso_playbook **pbs = NULL;
+	size_t npbs;
 	int c, rc;
 
 	optind = 1;
@@ -150,9 +197,10 @@ int kiso_cmd_lint(int argc, char **argv)
 	}
 	opts.roles_path = roles;
 	a = kiso_arena_new();
-	kiso_lint_check(a, argv + optind, (size_t)(argc - optind), inv, ninv, &opts, &errors,
-			&warnings, NULL);
-	kiso_lint_print_all(stdout, &errors, &warnings);
+	npbs = (size_t)(argc - optind);
+	pbs = kiso_xcalloc(npbs, sizeof(*pbs));
+	kiso_lint_check(a, argv + optind, npbs, inv, ninv, &opts, &errors, &warnings, pbs);
+	kiso_lint_print_ordered(stdout, &errors, &warnings, pbs, npbs);
 	printf("%zu error%s, %zu warning%s\n", errors.len, errors.len == 1 ? "" : "s",
 	       warnings.len, warnings.len == 1 ? "" : "s");
 	rc = errors.len ? KISO_EXIT_PARSE : KISO_EXIT_OK;
@@ -160,6 +208,7 @@ out:
 	kiso_diags_release(&errors);
 	kiso_diags_release(&warnings);
 	kiso_arena_free(a);
+	free(pbs);
 	free(inv);
 	free(roles);
 	return rc;

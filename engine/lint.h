@@ -24,6 +24,14 @@ void kiso_lint_print_all(FILE *f, const struct kiso_diags *errors,
 			 const struct kiso_diags *warnings);
 
 /*
+ * The same, with errors and warnings merged by file in the order the
+ * playbooks read them (pbs[i]->files), then by line and column.
+ */
+void kiso_lint_print_ordered(FILE *f, const struct kiso_diags *errors,
+			     const struct kiso_diags *warnings, struct kiso_playbook *const *pbs,
+			     size_t npbs);
+
+/*
  * Loads each playbook (and each -i inventory when given), collecting all
  * problems. Returns the number of errors.
  */

@@ -870,6 +870,8 @@ int kiso_playbook_load(struct kiso_playbook **out, struct kiso_arena *a, const c
 		return KISO_ENOTFOUND;
 	}
 	load_playbook_file(&L, &S, path, path, KISO_POS_NONE, NULL);
+	pb->files = L.files;
+	pb->nfiles = L.nfiles;
 
 	/* sort what this load added */
 	if (diags->len > before) {

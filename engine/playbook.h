@@ -256,6 +256,11 @@ struct kiso_playbook {
 	const char *dir;              /* its directory (absolute) */
 	struct kiso_play **plays;
 	size_t nplays;
+	/* every file read while loading (playbooks, task files, role files,
+	 * vars files, templates), interned (error.h), in the order first read:
+	 * the order diagnostics are sorted in */
+	const char **files;
+	size_t nfiles;
 };
 
 struct kiso_load_opts {

@@ -79,6 +79,39 @@ static void test_engine_cmd_lint__check_playbooks_and_inventory(void **state)
 	kiso_diags_release(&w);
 }
 
+static void test_engine_cmd_lint__warnings_in_load_order(void **state)
+{
+	struct kiso_diags e = KISO_DIAGS_INIT, w = KISO_DIAGS_INIT;
+	struct kiso_load_opts opts = { 0 };
+	struct kiso_playbook *pb = NULL;
+	char *books[1], *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	/* a warning in site.yml, an error in the role read after it */
+	fx_write("site.yml", "- hosts: all\n"
+			     "  roles: [r]\n"
+			     "  tasks:\n"
+			     "    - import_tasks: \"{{ x }}.yml\"\n");
+	fx_write("roles/r/tasks/main.yml", "- bogus: 1\n");
+	books[0] = (char *)fx_path("site.yml");
+	opts.env_roles_path = "/nonexistent";
+	assert_int_equal(kiso_lint_check(FX.a, books, 1, NULL, 0, &opts, &e, &w, &pb), 1);
+	assert_int_equal(w.len, 1);
+	assert_true(pb->nfiles >= 2);
+	assert_true(fx_ends_with(pb->files[0], "site.yml"));
+	f = open_memstream(&out, &len);
+	kiso_lint_print_ordered(f, &e, &w, &pb, 1);
+	fclose(f);
+	/* the warning (site.yml, read first) before the error (the role) */
+	assert_non_null(strstr(out, "warning: file name"));
+	assert_true(strstr(out, "warning: file name") < strstr(out, "unknown module"));
+	free(out);
+	kiso_diags_release(&e);
+	kiso_diags_release(&w);
+}
+
 static int run_lint(const char *a1, const char *a2, const char *a3)
 {
 	char *argv[5] = { (char *)"lint", (char *)a1, (char *)a2, (char *)a3, NULL };
@@ -114,6 +147,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_engine_cmd_lint__print_relative_and_merged, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_cmd_lint__check_playbooks_and_inventory, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_engine_cmd_lint__warnings_in_load_order, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_cmd_lint__exit_codes, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
