@@ -509,8 +509,14 @@ static int file_plan(struct kiso_task *t, struct kiso_plan *out)
 			if (fs->follow) {
 				if ((rc = stat_or_fail(t, fs->path, KISO_STAT_FOLLOW, &s2)) < 0)
 					return rc;
-				if (s2.type != KISO_FT_NONE)
+				if (s2.type != KISO_FT_NONE) {
+					/* chmod/chown act on what the link points to */
 					as = &s2;
+					fs->target = fs->st.link[0] == '/'
+						? fs->st.link
+						: kiso_path_join(t, kiso_path_dirname(t, fs->path),
+								 fs->st.link);
+				}
 			}
 			fs->tst = *as;
 			if ((rc = kiso_fattr_check(t, &fs->fa, as, &fs->attrs, NULL, fs->before,
@@ -691,9 +697,10 @@ static int file_apply(struct kiso_task *t, struct kiso_plan *p)
 			if ((rc = stat_or_fail(t, fs->path, fs->follow ? KISO_STAT_FOLLOW : 0, &st)) < 0)
 				return rc;
 			if (st.type != KISO_FT_NONE)
-				rc = kiso_fattr_apply(t, &fs->fa, fs->path, &st, fs->follow);
+				rc = kiso_fattr_apply(t, &fs->fa, fs->follow ? fs->absrc : fs->path,
+						      &st, fs->follow);
 		} else {
-			rc = kiso_fattr_apply(t, &fs->fa, fs->path, &fs->tst, fs->follow);
+			rc = kiso_fattr_apply(t, &fs->fa, fs->target, &fs->tst, fs->follow);
 		}
 	} else { /* hard */
 		if (fs->create) {
