@@ -451,14 +451,50 @@ static int conn_opts_for(struct rn_run *r, struct rn_host *vh, struct kiso_conn_
 		return KISO_EINVALID;
 	*jump = NULL;
 	if (o->kind == KISO_CONN_SSH && kjump && strcmp(kjump, name) != 0) {
+		/*
+		 * A session of its own to the jump host, used only for tunnels
+		 * (never for the jump host's own tasks: a command on a session
+		 * that also carries tunnels can hang in transport_ssh.c).
+		 */
 		struct rn_hostrec *jr = hostrec(r, kjump);
+		struct rn_jump *j = NULL;
+		char jkey[256];
+
 		if (!jr)
 			return kiso_error_set(err, KISO_EUNREACHABLE, KISO_POS_NONE,
 					      "jump host '%s' of '%s' is not in the inventory", kjump,
 					      name);
-		if (rn_open_rec(r, jr, err) < 0)
-			return KISO_EUNREACHABLE;
-		*jump = jr->conn;
+		snprintf(jkey, sizeof(jkey), "=%s", kjump);
+		pthread_mutex_lock(&r->jmu);
+		for (size_t k = 0; k < r->njumps; k++)
+			if (!strcmp(r->jumps[k].key, jkey))
+				j = &r->jumps[k];
+		if (!j) {
+			struct rn_host tmp = { 0 };
+			struct kiso_conn_opts jo;
+			struct kiso_conn *jj = NULL;
+			struct kiso_error jerr = KISO_ERROR_INIT;
+			int jrc;
+
+			tmp.hr = jr;
+			jrc = conn_opts_for(r, &tmp, &jo, &jj, &jerr);
+			r->jumps = kiso_xrealloc(r->jumps, (r->njumps + 1) * sizeof(*r->jumps));
+			j = &r->jumps[r->njumps++];
+			j->key = kiso_xstrdup(jkey);
+			j->via = jj;
+			jo.jump = jj;
+			j->conn = kiso_conn_new(&jo);
+			j->rc = jrc < 0 ? jrc : kiso_conn_open(j->conn);
+			if (jrc < 0)
+				kiso_conn_fail(j->conn, KISO_EUNREACHABLE, "%s", jerr.msg);
+			kiso_conn_opts_release(&jo);
+		}
+		pthread_mutex_unlock(&r->jmu);
+		if (j->rc < 0)
+			return kiso_error_set(err, KISO_EUNREACHABLE, KISO_POS_NONE,
+					      "cannot reach '%s' through '%s': %s", name, kjump,
+					      kiso_conn_error(j->conn)->msg);
+		*jump = j->conn;
 	} else if (o->kind == KISO_CONN_SSH && o->n_jumps) {
 		struct kiso_conn *prev = NULL;
 
@@ -521,7 +557,12 @@ int rn_open_rec(struct rn_run *r, struct rn_hostrec *hr, struct kiso_error *err)
 			o.jump = jump;
 			kiso_conn_free(hr->conn);
 			hr->conn = kiso_conn_new(&o);
+			/* tunnelled sessions are opened one at a time (see runner.h) */
+			if (jump)
+				pthread_mutex_lock(&r->tunnel_mu);
 			rc = kiso_conn_open(hr->conn);
+			if (jump)
+				pthread_mutex_unlock(&r->tunnel_mu);
 			if (rc < 0)
 				kiso_error_set(&hr->open_err, rc, KISO_POS_NONE, "%s",
 					       kiso_conn_error(hr->conn)->msg);
@@ -579,7 +620,12 @@ struct kiso_conn *rn_conn(struct rn_host *h, const char *delegate, struct kiso_e
 		}
 		c = kiso_conn_new(&o);
 		kiso_conn_opts_release(&o);
-		if (kiso_conn_open(c) < 0) {
+		if (jump)
+			pthread_mutex_lock(&r->tunnel_mu);
+		int orc = kiso_conn_open(c);
+		if (jump)
+			pthread_mutex_unlock(&r->tunnel_mu);
+		if (orc < 0) {
 			kiso_error_set(err, KISO_EUNREACHABLE, KISO_POS_NONE, "%s",
 				       kiso_conn_error(c)->msg);
 			kiso_conn_free(c);
@@ -1033,6 +1079,16 @@ static int run_play(struct rn_run *r, struct kiso_play *p)
 	return 0;
 }
 
+static void init_recursive(pthread_mutex_t *m)
+{
+	pthread_mutexattr_t at;
+
+	pthread_mutexattr_init(&at);
+	pthread_mutexattr_settype(&at, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(m, &at);
+	pthread_mutexattr_destroy(&at);
+}
+
 /* Records (and variables) for every inventory host, so that threads can
  * find jump and delegate hosts without creating anything. */
 static void init_hosts(struct rn_run *r)
@@ -1100,7 +1156,8 @@ int kiso_run_facts(struct kiso_value **out, struct kiso_arena *a, const char *pa
 	r.o = o;
 	r.a = kiso_arena_new();
 	pthread_mutex_init(&r.out, NULL);
-	pthread_mutex_init(&r.jmu, NULL);
+	init_recursive(&r.jmu);
+	pthread_mutex_init(&r.tunnel_mu, NULL);
 	r.vr = kiso_vars_run_new(o->inv, o->extra, NULL);
 	init_hosts(&r);
 	*out = NULL;
@@ -1146,6 +1203,7 @@ out:
 	kiso_arena_free(r.a);
 	pthread_mutex_destroy(&r.out);
 	pthread_mutex_destroy(&r.jmu);
+	pthread_mutex_destroy(&r.tunnel_mu);
 	return rc;
 }
 
@@ -1163,7 +1221,8 @@ int kiso_run_playbooks(struct kiso_playbook *const *pbs, size_t n, const struct 
 	r.o = o;
 	r.a = kiso_arena_new();
 	pthread_mutex_init(&r.out, NULL);
-	pthread_mutex_init(&r.jmu, NULL);
+	init_recursive(&r.jmu);
+	pthread_mutex_init(&r.tunnel_mu, NULL);
 	r.start_found = !o->start_at_task;
 
 	vo.check_mode = o->check;
@@ -1218,5 +1277,6 @@ int kiso_run_playbooks(struct kiso_playbook *const *pbs, size_t n, const struct 
 	kiso_arena_free(r.a);
 	pthread_mutex_destroy(&r.out);
 	pthread_mutex_destroy(&r.jmu);
+	pthread_mutex_destroy(&r.tunnel_mu);
 	return exit_rc;
 }

@@ -18,6 +18,14 @@
  * include_vars, meta, setup, include_*) and by the module's plan()
  * otherwise (debug, assert, fail, pause).
  *
+ * Jump hosts: sessions tunnelled through a jump session are opened one
+ * at a time (a run-wide lock): opening several through the same jump
+ * session at once fails now and then in transport_ssh.c (mixed-up
+ * handshakes, even a "host key CHANGED"); once open, they run in
+ * parallel. A kiso_jump host gets a session of its own for tunnels,
+ * apart from the one its own tasks use: a command on a session that
+ * also carries tunnels can hang in transport_ssh.c.
+ *
  * Known limits: the tasks of a dynamic include_tasks/include_role run out
  * of step with the other hosts (as under 'free'); environment is passed
  * to modules in struct kiso_task.environment (modules use it).

@@ -52,6 +52,7 @@ struct rn_run {
 	struct kiso_arena *a;         /* main thread only */
 	pthread_mutex_t out;          /* reports, stats */
 	pthread_mutex_t jmu;          /* jumps */
+	pthread_mutex_t tunnel_mu;    /* opening a tunnelled session */
 	struct rn_hostrec **hosts;
 	size_t nhosts;
 	struct rn_jump *jumps;

@@ -79,7 +79,7 @@ notok() {
 
 run() {
 	REPORT=$tmp/report.$n.$RANDOM.json
-	OUT=$("$KISO" apply -i "$INV" "$@" --report "json=$REPORT" playbook.yml 2>&1)
+	OUT=$(timeout 300 "$KISO" apply -i "$INV" "$@" --report "json=$REPORT" playbook.yml 2>&1)
 	RC=$?
 }
 
