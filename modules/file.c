@@ -318,6 +318,18 @@ next:
 	return 0;
 }
 
+/* A path about to be created: its mode goes from what it is created with
+ * to the one asked for, as Ansible's diff shows it (the owner is left out:
+ * who creates it is the transport's user). */
+static int diff_new_mode(struct kiso_task *t, struct file_state *fs, const struct kiso_stat *will)
+{
+	struct kiso_fattr modeonly = fs->fa;
+	bool ch = false;
+
+	modeonly.uid = modeonly.gid = -1;
+	return kiso_fattr_check(t, &modeonly, will, &ch, NULL, fs->before, fs->after);
+}
+
 static int file_plan(struct kiso_task *t, struct kiso_plan *out)
 {
 	struct file_state *fs = kiso_arena_zalloc(t->arena, sizeof(*fs));
@@ -410,7 +422,8 @@ static int file_plan(struct kiso_task *t, struct kiso_plan *out)
 			will.uid = (unsigned long)-1;
 			will.gid = (unsigned long)-1;
 			if ((rc = kiso_fattr_check(t, &fs->fa, &will, &fs->attrs, NULL, NULL,
-						   NULL)) < 0)
+						   NULL)) < 0 ||
+			    (rc = diff_new_mode(t, fs, &will)) < 0)
 				return rc;
 			out->changed = true;
 		} else if (fs->tst.type != KISO_FT_DIR) {
@@ -454,7 +467,8 @@ static int file_plan(struct kiso_task *t, struct kiso_plan *out)
 			will.uid = will.gid = (unsigned long)-1;
 			out->changed = true;
 			if ((rc = kiso_fattr_check(t, &fs->fa, &will, &fs->attrs, NULL, NULL,
-						   NULL)) < 0)
+						   NULL)) < 0 ||
+			    (rc = diff_new_mode(t, fs, &will)) < 0)
 				return rc;
 		} else {
 			if ((rc = kiso_fattr_check(t, &fs->fa, &fs->tst, &fs->attrs, NULL,

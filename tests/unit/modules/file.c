@@ -16,6 +16,14 @@ static void test_modules_file__directory_with_parents_and_mode(void **state)
 	assert_int_equal(mt_mode(m, "a"), 0750); /* created parents get the mode too */
 	assert_string_equal(mt_result(m, "state"), "directory");
 	assert_string_equal(mt_result(m, "mode"), "0750");
+	/* the diff of a new directory, as ansible-playbook --diff shows it */
+	mt_expect_ok(m, mt_run(m, "file", "path: '{D}/n'\nstate: directory\nmode: '0750'\n",
+			       false, true));
+	assert_string_equal(mt_diff_text(m),
+			    mt_fmt(m, "--- before\n+++ after\n@@ -1,5 +1,5 @@\n {\n"
+				      "-    \"mode\": \"0755\",\n+    \"mode\": \"0750\",\n"
+				      "     \"path\": \"{D}/n\",\n-    \"state\": \"absent\"\n"
+				      "+    \"state\": \"directory\"\n }\n\n"));
 	mt_free(m);
 }
 
