@@ -46,13 +46,11 @@
 #include "value.h"
 
 /*
- * Flag (struct kiso_value.flags) of a value that kiso_args_normalize()
- * took from the schema's default rather than from the task, so that
- * rules about what the user gave (mutually exclusive parameters) ignore
- * it, as Ansible checks them before it fills in defaults. A high bit,
- * clear of value.h's KISO_VF_* flags.
+ * kiso_args_normalize() flags a value it took from the schema's default
+ * rather than from the task with KISO_VF_DEFAULT (value.h), so that rules
+ * about what the user gave (mutually exclusive parameters) ignore it, as
+ * Ansible checks them before it fills in defaults.
  */
-#define KISO_VF_DEFAULT 0x8000
 
 /*
  * Checks 'args' (a map, or NULL for no arguments) against module m and

@@ -38,8 +38,14 @@ enum kiso_type {
 #define KISO_VF_UNSAFE 0x02 /* tagged !unsafe: never templated */
 #define KISO_VF_VAULT 0x04  /* tagged !vault: s holds the ciphertext, opaque */
 #define KISO_VF_NOLOG 0x08  /* a secret: reports print a placeholder */
-/* 0x2000, 0x4000, 0x8000: reserved for the template engine (template/internal.h:
- * NativeJinjaText strings, tuples, containers a render built itself) */
+#define KISO_VF_DEFAULT 0x10 /* args.c: taken from the schema's default, not the task */
+/*
+ * 0x1000 to 0x8000 are the template engine's private bits, listed here so
+ * that no two users share one: 0x1000 a Jinja2 Undefined standing in a
+ * list (a null; template/filters.h), 0x2000 NativeJinjaText strings,
+ * 0x4000 tuples, 0x8000 containers a render built itself
+ * (template/internal.h).
+ */
 
 struct kiso_value;
 

@@ -33,7 +33,7 @@ extern const struct kiso_tmpl_filter kiso_filters_string[];
  * reject(), first and last treat as undefined, as Jinja2 does.
  */
 #define KISO_FVF_TUPLE 0x4000u
-#define KISO_FVF_UNDEF 0x2000u
+#define KISO_FVF_UNDEF 0x1000u
 
 /* Marks list l as a tuple and returns it. */
 struct kiso_value *kiso_ftuple(struct kiso_value *l);

@@ -13,10 +13,32 @@ rc=0
 echo "1..2"
 
 if /usr/bin/python3 docs/gen_module_schemas.py --out "$tmp" >"$tmp/gen.log" 2>&1; then
-	drift=""
-	for f in "$tmp"/*.c; do
-		cmp -s "$f" "modules/$(basename "$f")" || drift="$drift $(basename "$f")"
-	done
+	# The generator writes the schema part of each module file (aliases,
+	# parameter table, cross-parameter rules); the handlers (plan/apply)
+	# are written by hand around it. Every top-level block the generator
+	# emits, but the module descriptor, must stand in the committed file
+	# as it is.
+	drift=$(/usr/bin/python3 - "$tmp" <<'PY'
+import glob, os, re, sys
+def blocks(path):
+    text = open(path).read()
+    out = []
+    for m in re.finditer(r'^(static [^\n]*\n(?:.*\n)*?)^\}?;?\n', text, re.M):
+        out.append(m.group(0))
+    return out
+bad = []
+for gen in sorted(glob.glob(os.path.join(sys.argv[1], '*.c'))):
+    name = os.path.basename(gen)
+    try:
+        have = open(os.path.join('modules', name)).read()
+    except OSError:
+        bad.append(name)
+        continue
+    if any(b not in have for b in blocks(gen)):
+        bad.append(name)
+print(' '.join(bad))
+PY
+)
 	if [ -z "$drift" ]; then
 		echo "ok 1 - modules/*.c match ansible-doc and the argument specs"
 	else
