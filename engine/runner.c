@@ -119,10 +119,14 @@ void rn_header(struct rn_host *h, const struct kiso_taskdef *td, const char *kin
 		return;
 	b->hdr_task = td;
 	b->hdr_step = h->step;
-	for (size_t i = 0; i < r->o->nreports; i++)
-		if (r->o->reports[i].ops->task_start)
-			r->o->reports[i].ops->task_start(r->o->reports[i].self, kind, name,
-							 td ? td->pos.file : NULL);
+	{
+		char *path = td && td->pos.file ? kiso_xasprintf("%s:%d", td->pos.file, td->pos.line)
+						 : NULL;
+		for (size_t i = 0; i < r->o->nreports; i++)
+			if (r->o->reports[i].ops->task_start)
+				r->o->reports[i].ops->task_start(r->o->reports[i].self, kind, name, path);
+		free(path);
+	}
 }
 
 void rn_emit(struct rn_host *h, const struct kiso_task_result *res)
