@@ -637,14 +637,12 @@ int kiso_fcontent_plan(struct kiso_task *t, struct kiso_plan *p, struct kiso_fco
 	    !has_nul(fc->old, fc->old_len) && !has_nul(data, len))
 		kiso_plan_diff(t, p, exists ? before_header : NULL,
 			       fc->have_old ? fc->old : "", fc->old_len, after_header, data ? data : "", len);
-	if (t->diff && fc->attrs_changed) {
+	if (t->diff && fc->attrs_changed && fc->attr_header) {
 		struct kiso_buf b = KISO_BUF_INIT, a = KISO_BUF_INIT;
 
-		kiso_map_set(t->arena, fc->abefore, "path", kiso_str(t->arena, fc->path, t->pos));
-		kiso_map_set(t->arena, fc->aafter, "path", kiso_str(t->arena, fc->path, t->pos));
 		kiso_diff_state_text(&b, fc->abefore);
 		kiso_diff_state_text(&a, fc->aafter);
-		kiso_plan_diff(t, p, NULL, b.ptr, b.len, NULL, a.ptr, a.len);
+		kiso_plan_diff(t, p, fc->attr_header, b.ptr, b.len, fc->attr_header, a.ptr, a.len);
 		kiso_buf_release(&b);
 		kiso_buf_release(&a);
 	}

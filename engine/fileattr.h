@@ -136,6 +136,10 @@ struct kiso_fcontent {
 	bool mode_set;
 	struct kiso_value *abefore, *aafter; /* attribute diff dicts */
 	bool mkdir_parents;     /* apply: create the missing parent directories */
+	/* --diff of attribute changes: NULL for none (copy, template and
+	 * replace show content only); lineinfile and blockinfile set
+	 * "PATH (file attributes)" as theirs do */
+	const char *attr_header;
 };
 
 /*
@@ -165,7 +169,8 @@ int kiso_fcontent_read(struct kiso_task *t, struct kiso_fcontent *fc);
  * followed, or differs; attrs_changed when mode/owner/group differ (for a
  * new file: from what it will be created with, 0644). When t->diff, adds
  * the content diff (headers before_header/after_header; before_header
- * NULL for a new file prints "before") and the attribute dicts.
+ * NULL for a new file prints "before") and, with fc->attr_header, the
+ * attribute dicts ({"mode": ...}, as set_mode_if_different fills them).
  * Sets p->changed when anything changes. Needs fc->old loaded when the
  * file exists (or passes a size check: a different size is a change).
  */

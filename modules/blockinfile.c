@@ -388,6 +388,7 @@ static int blockinfile_plan(struct kiso_task *t, struct kiso_plan *out)
 	for (size_t i = 0; i < nres; i++)
 		kiso_buf_add(&result, res[i].p, res[i].n);
 
+	bs->fc.attr_header = kiso_arena_sprintf(t->arena, "%s (file attributes)", path);
 	if ((rc = kiso_fattr_init(&bs->fa, t)) < 0)
 		goto fail;
 	if (exists && result.len == bs->fc.old_len &&

@@ -531,6 +531,7 @@ static int lineinfile_plan(struct kiso_task *t, struct kiso_plan *out)
 		kiso_result_set(t, out, "found", kiso_int(t->arena, (int64_t)found, t->pos));
 	}
 	data = lines_join(t, &L, &len);
+	ls->fc.attr_header = kiso_arena_sprintf(t->arena, "%s (file attributes)", path);
 	if ((rc = kiso_fattr_init(&ls->fa, t)) < 0)
 		return rc;
 	if (changed) {

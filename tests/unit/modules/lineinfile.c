@@ -37,6 +37,14 @@ static void test_modules_lineinfile__create_and_attributes(void **state)
 	mt_expect_ok(m, mt_run(m, "lineinfile", "path: '{D}/new/dir/f'\nline: y\nmode: '0600'\n",
 			       false, false));
 	assert_string_equal(m->plan.msg, "line added and ownership, perms or SE linux context changed");
+	/* attributes alone: their own diff, headed as lineinfile's */
+	mt_expect_ok(m, mt_run(m, "lineinfile", "path: '{D}/new/dir/f'\nline: x\nmode: '0600'\n",
+			       false, true));
+	assert_string_equal(mt_diff_text(m),
+			    mt_fmt(m, "--- before: {D}/new/dir/f (file attributes)\n"
+				      "+++ after: {D}/new/dir/f (file attributes)\n"
+				      "@@ -1,3 +1,3 @@\n {\n-    \"mode\": \"0640\"\n"
+				      "+    \"mode\": \"0600\"\n }\n\n"));
 	mt_free(m);
 }
 
