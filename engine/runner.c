@@ -471,8 +471,8 @@ static int conn_opts_for(struct rn_run *r, struct rn_host *vh, struct kiso_conn_
 		snprintf(jkey, sizeof(jkey), "=%s", kjump);
 		pthread_mutex_lock(&r->jmu);
 		for (size_t k = 0; k < r->njumps; k++)
-			if (!strcmp(r->jumps[k].key, jkey))
-				j = &r->jumps[k];
+			if (!strcmp(r->jumps[k]->key, jkey))
+				j = r->jumps[k];
 		if (!j) {
 			struct rn_host tmp = { 0 };
 			struct kiso_conn_opts jo;
@@ -483,7 +483,7 @@ static int conn_opts_for(struct rn_run *r, struct rn_host *vh, struct kiso_conn_
 			tmp.hr = jr;
 			jrc = conn_opts_for(r, &tmp, &jo, &jj, &jerr);
 			r->jumps = kiso_xrealloc(r->jumps, (r->njumps + 1) * sizeof(*r->jumps));
-			j = &r->jumps[r->njumps++];
+			j = r->jumps[r->njumps++] = kiso_xcalloc(1, sizeof(*j));
 			j->key = kiso_xstrdup(jkey);
 			j->via = jj;
 			jo.jump = jj;
@@ -510,11 +510,11 @@ static int conn_opts_for(struct rn_run *r, struct rn_host *vh, struct kiso_conn_
 			kiso_conn_opts_for_jump(&jo, o, i);
 			jo.jump = prev;
 			for (size_t k = 0; k < r->njumps; k++)
-				if (!strcmp(r->jumps[k].key, jo.name) && r->jumps[k].via == prev)
-					j = &r->jumps[k];
+				if (!strcmp(r->jumps[k]->key, jo.name) && r->jumps[k]->via == prev)
+					j = r->jumps[k];
 			if (!j) {
 				r->jumps = kiso_xrealloc(r->jumps, (r->njumps + 1) * sizeof(*r->jumps));
-				j = &r->jumps[r->njumps++];
+				j = r->jumps[r->njumps++] = kiso_xcalloc(1, sizeof(*j));
 				j->key = kiso_xstrdup(jo.name);
 				j->via = prev;
 				j->conn = kiso_conn_new(&jo);
@@ -1120,8 +1120,9 @@ static void free_hosts(struct rn_run *r)
 		free(r->hosts[i]);
 	}
 	for (size_t i = r->njumps; i > 0; i--) {
-		kiso_conn_free(r->jumps[i - 1].conn);
-		free(r->jumps[i - 1].key);
+		kiso_conn_free(r->jumps[i - 1]->conn);
+		free(r->jumps[i - 1]->key);
+		free(r->jumps[i - 1]);
 	}
 	free(r->jumps);
 	free(r->hosts);

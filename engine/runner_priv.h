@@ -55,7 +55,7 @@ struct rn_run {
 	pthread_mutex_t tunnel_mu;    /* opening a tunnelled session */
 	struct rn_hostrec **hosts;
 	size_t nhosts;
-	struct rn_jump *jumps;
+	struct rn_jump **jumps;       /* each allocated alone: pointers stay valid */
 	size_t njumps;
 	bool stop;                    /* no more plays/batches */
 	bool hard_error;              /* exit 1 */
