@@ -48,6 +48,22 @@ struct mt {
 	struct kiso_plan plan;
 };
 
+/* Every directory made, removed at exit too: a failed assertion jumps
+ * past mt_free(). */
+static char mt_dirs[64][64];
+static size_t mt_ndirs;
+
+static void mt_cleanup(void)
+{
+	char cmd[128];
+
+	for (size_t i = 0; i < mt_ndirs; i++) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%.63s'", mt_dirs[i]);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove '%s'\n", mt_dirs[i]);
+	}
+}
+
 static __attribute__((unused)) struct mt *mt_new(void)
 {
 	struct mt *m = kiso_xcalloc(1, sizeof(*m));
@@ -55,6 +71,10 @@ static __attribute__((unused)) struct mt *mt_new(void)
 
 	snprintf(m->dir, sizeof(m->dir), "/tmp/kiso-mt-XXXXXX");
 	assert_non_null(mkdtemp(m->dir));
+	if (mt_ndirs == 0)
+		atexit(mt_cleanup);
+	if (mt_ndirs < sizeof(mt_dirs) / sizeof(mt_dirs[0]))
+		snprintf(mt_dirs[mt_ndirs++], sizeof(mt_dirs[0]), "%s", m->dir);
 	m->a = kiso_arena_new();
 	kiso_conn_opts_init(&o);
 	o.kind = KISO_CONN_LOCAL;
