@@ -430,9 +430,7 @@ int kiso_fattr_validate(struct kiso_task *t, struct kiso_plan *p, const char *va
 
 	if (!(pct = strstr(validate, "%s")))
 		return kiso_task_fail(t, KISO_EINVALID, "validate must contain %%s: %s", validate);
-	tmp = kiso_arena_sprintf(t->arena, "%s/.%s.kiso-validate-%ld",
-				 kiso_path_dirname(t, path), kiso_path_basename(t, path),
-				 (long)getpid());
+	tmp = kiso_path_temp(t, path, "validate");
 	wo.mode = 0600;
 	if ((rc = kiso_transport_write_atomic(t->conn, tmp, data, len, &wo)) < 0)
 		return kiso_fattr_conn_fail(t, rc);
@@ -521,6 +519,15 @@ const char *kiso_path_basename(struct kiso_task *t, const char *path)
 	s = memrchr(path, '/', n);
 	s = s ? s + 1 : path;
 	return kiso_arena_strndup(t->arena, s, n - (size_t)(s - path));
+}
+
+const char *kiso_path_temp(struct kiso_task *t, const char *path, const char *what)
+{
+	static unsigned long counter;
+	unsigned long n = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
+
+	return kiso_arena_sprintf(t->arena, "%s/.%s.kiso-%s-%ld-%lu", kiso_path_dirname(t, path),
+				  kiso_path_basename(t, path), what, (long)getpid(), n);
 }
 
 const char *kiso_path_join(struct kiso_task *t, const char *dir, const char *name)

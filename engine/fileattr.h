@@ -100,6 +100,10 @@ int kiso_fattr_backup(struct kiso_task *t, const char *path, const char **out);
 int kiso_fattr_validate(struct kiso_task *t, struct kiso_plan *p, const char *validate,
 			const char *path, const void *data, size_t len);
 
+/* A name for a temp file beside path: "DIR/.BASE.kiso-WHAT-PID-N", unique
+ * in this process (N counts up atomically), in t->arena. */
+const char *kiso_path_temp(struct kiso_task *t, const char *path, const char *what);
+
 /* The transport's error (c->err) as the task's error; returns rc. */
 int kiso_fattr_conn_fail(struct kiso_task *t, int rc);
 

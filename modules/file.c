@@ -691,9 +691,7 @@ static int file_apply(struct kiso_task *t, struct kiso_plan *p)
 			rc = kiso_fattr_apply(t, &fs->fa, fs->target, &fs->tst, true);
 	} else if (!strcmp(state, "link")) {
 		if (fs->create) {
-			const char *tmp = kiso_arena_sprintf(t->arena, "%s/.%ld.kiso-link.tmp",
-							     kiso_path_dirname(t, fs->path),
-							     (long)getpid());
+			const char *tmp = kiso_path_temp(t, fs->path, "link");
 
 			if (fs->st.type == KISO_FT_DIR &&
 			    (rc = kiso_transport_rmdir(t->conn, fs->path)) < 0) {
@@ -718,9 +716,7 @@ static int file_apply(struct kiso_task *t, struct kiso_plan *p)
 		}
 	} else { /* hard */
 		if (fs->create) {
-			const char *tmp = kiso_arena_sprintf(t->arena, "%s/.%ld.kiso-hard.tmp",
-							     kiso_path_dirname(t, fs->path),
-							     (long)getpid());
+			const char *tmp = kiso_path_temp(t, fs->path, "hard");
 
 			kiso_buf_puts(&cmd, "ln -- ");
 			kiso_shell_quote(&cmd, fs->src);
