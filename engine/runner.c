@@ -411,9 +411,13 @@ static const char *var_str(struct rn_host *h, const char *name)
 
 static struct rn_hostrec *hostrec(struct rn_run *r, const char *name);
 
-/* The connection options of host 'vh' (its variables), as ansible reads them. */
-static int conn_opts_for(struct rn_run *r, struct rn_host *vh, struct kiso_conn_opts *o,
-			 struct kiso_conn **jump, struct kiso_error *err)
+/*
+ * The connection options of a host from its variables, as ansible reads
+ * them: computed once, in the main thread (a host's variables belong to
+ * its own thread once the batch runs), before the threads start.
+ */
+static int conn_opts_compute(struct rn_run *r, struct rn_host *vh, struct kiso_conn_opts *o,
+			     struct kiso_error *err)
 {
 	const char *name = vh->hr->name;
 	const char *conn = var_str(vh, "ansible_connection");
@@ -453,7 +457,36 @@ static int conn_opts_for(struct rn_run *r, struct rn_host *vh, struct kiso_conn_
 		return KISO_EINVALID;
 	if (xargs && kiso_sshopts_parse(o, xargs, err) < 0)
 		return KISO_EINVALID;
+	vh->hr->kjump = kjump ? kiso_xstrdup(kjump) : NULL;
+	return 0;
+}
+
+static void prepare_conn(struct rn_run *r, struct rn_hostrec *hr)
+{
+	struct rn_host tmp = { 0 };
+
+	if (hr->copts_ready)
+		return;
+	tmp.hr = hr;
+	hr->copts_rc = conn_opts_compute(r, &tmp, &hr->copts, &hr->copts_err);
+	hr->copts_ready = true;
+}
+
+/* The options to reach host vh (prepared), its jump session opened. */
+static int conn_opts_for(struct rn_run *r, struct rn_host *vh, struct kiso_conn_opts *o,
+			 struct kiso_conn **jump, struct kiso_error *err)
+{
+	const char *name = vh->hr->name;
+	const char *kjump = vh->hr->kjump;
+
 	*jump = NULL;
+	if (!vh->hr->copts_ready)
+		KISO_BUG("connection options of '%s' not prepared", name);
+	kiso_conn_opts_copy(o, &vh->hr->copts);
+	if (vh->hr->copts_rc < 0) {
+		kiso_error_set(err, vh->hr->copts_rc, KISO_POS_NONE, "%s", vh->hr->copts_err.msg);
+		return vh->hr->copts_rc;
+	}
 	if (o->kind == KISO_CONN_SSH && kjump && strcmp(kjump, name) != 0) {
 		/*
 		 * A session of its own to the jump host, used only for tunnels
@@ -948,6 +981,8 @@ static int run_batch(struct rn_run *r, struct kiso_play *p, const char *const *n
 		r->hard_error = true;
 		goto out;
 	}
+	for (size_t i = 0; i < r->nhosts; i++)
+		prepare_conn(r, r->hosts[i]);
 	if (n == 1) {
 		host_main(b.h[0]);
 	} else {
@@ -1115,6 +1150,8 @@ static void free_hosts(struct rn_run *r)
 			}
 		}
 	for (size_t i = 0; i < r->nhosts; i++) {
+		kiso_conn_opts_release(&r->hosts[i]->copts);
+		free(r->hosts[i]->kjump);
 		pthread_mutex_destroy(&r->hosts[i]->mu);
 		free((char *)r->hosts[i]->name);
 		free(r->hosts[i]);
@@ -1177,6 +1214,8 @@ int kiso_run_facts(struct kiso_value **out, struct kiso_arena *a, const char *pa
 		jobs[i].hr = hostrec_get(&r, hl.items[i]->name, &jobs[i].err);
 		jobs[i].a = kiso_arena_new();
 	}
+	for (size_t i = 0; i < r.nhosts; i++)
+		prepare_conn(&r, r.hosts[i]);
 	for (size_t i = 0; i < hl.len; i++)
 		if (jobs[i].hr && pthread_create(&jobs[i].th, NULL, facts_main, &jobs[i]) != 0)
 			KISO_BUG("cannot create a thread");

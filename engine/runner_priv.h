@@ -37,6 +37,12 @@ struct rn_hostrec {
 	bool failed;                  /* failed in a play: out of later plays */
 	bool unreachable;
 	bool seen;                    /* in a play's batch: shown in the recap */
+	/* connection options from the variables (prepare_conn, main thread) */
+	bool copts_ready;
+	struct kiso_conn_opts copts;
+	int copts_rc;
+	struct kiso_error copts_err;
+	char *kjump;                  /* kiso_jump, or NULL */
 };
 
 struct rn_jump {
