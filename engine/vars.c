@@ -513,7 +513,8 @@ void kiso_vars_include_vars(struct kiso_vars *v, const struct kiso_value *map)
 	if (!map || map->type != KISO_MAP)
 		return;
 	for (size_t i = 0; i < map->u.map.len; i++)
-		kiso_map_setv(v->arena, v->include_vars, map->u.map.items[i].key,
+		kiso_map_setv(v->arena, v->include_vars,
+			      kiso_value_copy(v->arena, map->u.map.items[i].key),
 			      kiso_value_copy(v->arena, map->u.map.items[i].val));
 	bump(v, true);
 }
