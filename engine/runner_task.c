@@ -551,6 +551,11 @@ static void exec_once(struct tctx *c, struct outcome *o)
 			kiso_conn_set_become(conn, NULL);
 		o->res = p.result ? p.result : o->res;
 		o->changed = p.changed;
+		if (rc == 0 && p.skipped) {
+			/* the module decided not to act (script's creates/removes) */
+			o->skipped = true;
+			kiso_map_set(c->a, o->res, "skipped", B(c->a, true));
+		}
 		o->diffs = p.diffs;
 		o->ndiffs = p.ndiffs;
 		if (p.msg && !kiso_map_get(o->res, "msg"))

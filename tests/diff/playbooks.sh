@@ -10,7 +10,8 @@
 # every path its "# files:" line lists (type, mode, owner:group, content
 # digest), read on each host over SSH.
 #
-# Needs root (the lab), ansible-playbook and a built ./kiso.
+# Needs root (the lab), ansible-playbook and a built ./kiso. Arguments:
+# playbooks to run instead of all of them.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd -P)
 cd "$root"
@@ -67,7 +68,9 @@ state() {
 		done'
 }
 
-for pb in tests/diff/playbooks/*.yml; do
+pbs=("$@")
+[ ${#pbs[@]} -gt 0 ] || pbs=(tests/diff/playbooks/*.yml)
+for pb in "${pbs[@]}"; do
 	name=$(basename "$pb" .yml)
 	files=$(sed -n 's/^# files: //p' "$pb")
 	for run in 1 2; do
