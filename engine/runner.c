@@ -248,6 +248,36 @@ size_t rn_notify(struct rn_host *h, const char *name)
 	return n;
 }
 
+static void role_vars_push(struct kiso_vars *v, const struct kiso_role *role)
+{
+	kiso_vars_push(v, KISO_VARS_ROLE_DEFAULTS, role->defaults);
+	kiso_vars_push(v, KISO_VARS_ROLE_VARS, role->use_vars);
+	kiso_vars_push(v, KISO_VARS_ROLE_VARS, role->vars);
+	kiso_vars_push(v, KISO_VARS_ROLE_PARAMS, role->params);
+}
+
+static void role_vars_pop(struct kiso_vars *v)
+{
+	kiso_vars_pop(v, KISO_VARS_ROLE_PARAMS);
+	kiso_vars_pop(v, KISO_VARS_ROLE_VARS);
+	kiso_vars_pop(v, KISO_VARS_ROLE_VARS);
+	kiso_vars_pop(v, KISO_VARS_ROLE_DEFAULTS);
+}
+
+/* A role's handler runs with its role's defaults, vars and parameters in
+ * scope, as the role's tasks do (Ansible's task._role). */
+static int rn_handler(struct rn_host *h, struct kiso_taskdef *t)
+{
+	int r;
+
+	if (t->role)
+		role_vars_push(h->hr->vars, t->role);
+	r = rn_task(h, t, false);
+	if (t->role)
+		role_vars_pop(h->hr->vars);
+	return r;
+}
+
 /* Runs the notified handlers of the batch, in definition order. */
 void rn_flush_handlers(struct rn_host *h)
 {
@@ -270,7 +300,7 @@ void rn_flush_handlers(struct rn_host *h)
 			if (!run)
 				continue;
 			h->notified[i] = false;
-			if (rn_task(h, b->handlers[i], false) == RN_FAILED)
+			if (rn_handler(h, b->handlers[i]) == RN_FAILED)
 				rn_host_failed(h);
 		}
 		for (size_t i = 0; i < b->nhandlers; i++)
@@ -320,7 +350,7 @@ void rn_host_failed(struct rn_host *h)
 				if (!h->notified[i])
 					continue;
 				h->notified[i] = false;
-				rn_task(h, h->b->handlers[i], false);
+				rn_handler(h, h->b->handlers[i]);
 			}
 			h->left = true;
 			h->forced = false;
@@ -369,23 +399,15 @@ void rn_role(struct rn_host *h, struct kiso_role *role, bool noop, int *rc)
 		rn_role(h, role->deps[i], noop, rc);
 	if (*rc == RN_STOP || (h->left && !h->forced))
 		return;
-	if (!noop) {
-		kiso_vars_push(v, KISO_VARS_ROLE_DEFAULTS, role->defaults);
-		kiso_vars_push(v, KISO_VARS_ROLE_VARS, role->use_vars);
-		kiso_vars_push(v, KISO_VARS_ROLE_VARS, role->vars);
-		kiso_vars_push(v, KISO_VARS_ROLE_PARAMS, role->params);
-	}
+	if (!noop)
+		role_vars_push(v, role);
 	{
 		int r = rn_list(h, &role->tasks, noop);
 		if (r == RN_STOP || r == RN_FAILED)
 			*rc = r;
 	}
-	if (!noop) {
-		kiso_vars_pop(v, KISO_VARS_ROLE_PARAMS);
-		kiso_vars_pop(v, KISO_VARS_ROLE_VARS);
-		kiso_vars_pop(v, KISO_VARS_ROLE_VARS);
-		kiso_vars_pop(v, KISO_VARS_ROLE_DEFAULTS);
-	}
+	if (!noop)
+		role_vars_pop(v);
 }
 
 /* --------------------------------------------------------- connections */
