@@ -520,6 +520,25 @@ int kiso_cmd_apply(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* group_vars/ and host_vars/ next to each playbook, as Ansible's
+	 * host_group_vars plugin reads them for the playbook's directory */
+	for (size_t i = 0; i < npb; i++) {
+		struct kiso_error err = KISO_ERROR_INIT;
+		char *dir = kiso_xstrdup(argv[optind + (int)i]);
+		char *slash = strrchr(dir, '/');
+
+		if (slash)
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		else
+			strcpy(dir, ".");
+		if (kiso_inventory_add_vars_dir(inv, dir, &err) < 0) {
+			kiso_error_print(stderr, &err);
+			free(dir);
+			rc = KISO_EXIT_PARSE;
+			goto out;
+		}
+		free(dir);
+	}
 
 	if (!o.list_hosts && !o.list_tasks && !o.list_tags) {
 		struct kiso_run_opts ro = { 0 };
