@@ -5,8 +5,9 @@
 # Two fresh lab hosts (tests/lab/up 2, SYSCTL_MODE=fake, under a mktemp
 # LAB, torn down by a trap): h1 for ansible-playbook, h2 for kiso. Each
 # playbook of tests/diff/playbooks/ (hosts: "{{ target }}") runs twice with
-# each tool; the test asserts, for each run, the same ok / changed / failed
-# / skipped counts in the recap, and after the runs the same final state of
+# each tool; the test asserts, for each run, the same exit status and the
+# same ok / changed / unreachable / failed / skipped / rescued / ignored
+# counts in the recap, and after the runs the same final state of
 # every path its "# files:" line lists (type, mode, owner:group, content
 # digest), read on each host over SSH.
 #
