@@ -340,7 +340,10 @@ static int template_plan(struct kiso_task *t, struct kiso_plan *out)
 
 		if ((rc = kiso_transport_stat(t->conn, dir, KISO_STAT_FOLLOW, &st)) < 0)
 			return kiso_fattr_conn_fail(t, rc);
-		if (st.type != KISO_FT_DIR)
+		/* check mode reports the change, as Ansible's template action
+		 * does (an earlier task may create the directory); the real
+		 * run fails here */
+		if (st.type != KISO_FT_DIR && !t->check)
 			return kiso_task_fail(t, KISO_ENOTFOUND,
 					      "Destination directory %s does not exist", dir);
 	} else if (!kiso_arg_bool(t, "force", true)) {
