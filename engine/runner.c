@@ -1076,28 +1076,29 @@ static int run_play(struct rn_run *r, struct kiso_play *p)
 			return -1;
 		}
 	}
-	/* the play's name: templated with the first host's view */
+	/* the play's name (without one: its hosts, joined by ','), templated
+	 * with the first host's view, as Ansible's post_validate does */
 	{
 		const struct kiso_value *nv = kiso_map_get(p->kw, "name");
-		if (nv && nv->type != KISO_NULL) {
-			struct kiso_vars *vv = NULL;
-			if (n)
-				vv = hostrec(r, names[0])->vars;
-			else
-				kiso_vars_host(&vv, r->vr, "localhost", &err);
-			pname = vv ? render_str(r, r->a, nv, vv, &err) : NULL;
-			if (!pname) {
-				struct kiso_buf b = KISO_BUF_INIT;
-				kiso_value_str(&b, nv);
-				pname = kiso_arena_strdup(r->a, kiso_buf_cstr(&b));
-				kiso_buf_release(&b);
-			}
-		} else {
+		struct kiso_vars *vv = NULL;
+
+		if (!nv || nv->type == KISO_NULL) {
 			struct kiso_value *list = kiso_list_new(r->a, p->pos);
 			struct kiso_buf b = KISO_BUF_INIT;
 			kiso_play_hosts_split(r->a, list, p->hosts);
 			for (size_t i = 0; i < list->u.list.len; i++)
 				kiso_buf_printf(&b, "%s%s", i ? "," : "", list->u.list.items[i]->u.s.ptr);
+			nv = kiso_str(r->a, kiso_buf_cstr(&b), p->pos);
+			kiso_buf_release(&b);
+		}
+		if (n)
+			vv = hostrec(r, names[0])->vars;
+		else
+			kiso_vars_host(&vv, r->vr, "localhost", &err);
+		pname = vv ? render_str(r, r->a, nv, vv, &err) : NULL;
+		if (!pname) {
+			struct kiso_buf b = KISO_BUF_INIT;
+			kiso_value_str(&b, nv);
 			pname = kiso_arena_strdup(r->a, kiso_buf_cstr(&b));
 			kiso_buf_release(&b);
 		}
