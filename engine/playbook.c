@@ -917,6 +917,51 @@ static const struct kiso_value *kw_in_role(const struct kiso_role *r, const char
 	return NULL;
 }
 
+static void all_in_role(struct kiso_arena *a, struct kiso_value *out, const struct kiso_role *r,
+			const char *key);
+
+/* Every value of 'key' on the chain from t outwards, innermost first. */
+static void all_from_task(struct kiso_arena *a, struct kiso_value *out,
+			  const struct kiso_taskdef *t, const char *key)
+{
+	for (const struct kiso_taskdef *n = t; n; n = n->parent) {
+		struct kiso_value *v = kiso_map_get(n->kw, key);
+		if (v)
+			kiso_list_push(a, out, v);
+	}
+	if (t->role)
+		all_in_role(a, out, t->role, key);
+}
+
+static void all_in_role(struct kiso_arena *a, struct kiso_value *out, const struct kiso_role *r,
+			const char *key)
+{
+	for (; r; r = r->parent) {
+		struct kiso_value *v = kiso_map_get(r->kw, key);
+		if (v)
+			kiso_list_push(a, out, v);
+		if (r->via) {
+			all_from_task(a, out, r->via, key);
+			return;
+		}
+	}
+}
+
+struct kiso_value *kiso_taskdef_kw_all(struct kiso_arena *a, const struct kiso_taskdef *t,
+				       const char *key)
+{
+	struct kiso_value *in = kiso_list_new(a, t->pos);
+	struct kiso_value *out = kiso_list_new(a, t->pos);
+	struct kiso_value *pv;
+
+	all_from_task(a, in, t, key);
+	if (t->play && (pv = kiso_map_get(t->play->kw, key)) != NULL)
+		kiso_list_push(a, in, pv);
+	for (size_t i = in->u.list.len; i > 0; i--)
+		kiso_list_push(a, out, in->u.list.items[i - 1]);
+	return out;
+}
+
 const struct kiso_value *kiso_taskdef_kw(const struct kiso_taskdef *t, const char *key)
 {
 	const struct kiso_value *v = kw_from_task(t, key);

@@ -291,6 +291,15 @@ int kiso_playbook_load(struct kiso_playbook **out, struct kiso_arena *a, const c
 const struct kiso_value *kiso_taskdef_kw(const struct kiso_taskdef *t, const char *key);
 
 /*
+ * Every value of keyword 'key' along the same chain, outermost first
+ * (play, role uses, blocks, the task): for the keywords Ansible extends
+ * rather than overrides ('environment': the maps merged, inner wins). A
+ * list in arena a (empty when no level sets it).
+ */
+struct kiso_value *kiso_taskdef_kw_all(struct kiso_arena *a, const struct kiso_taskdef *t,
+				       const char *key);
+
+/*
  * All tags that apply to t (its own, its parents', its role uses', its
  * play's and the import_playbook ones), each once, as strings in the
  * order met from t outwards; appended to list 'out' (allocated in a).

@@ -936,27 +936,34 @@ static void setup_ctx(struct tctx *c, struct rn_host *h, struct kiso_taskdef *td
 				c->become.password = var_str(c, "ansible_sudo_pass");
 		}
 	}
-	/* environment: a map, or a list of maps merged */
+	/* environment: Ansible extends it along the chain (play, roles,
+	 * blocks, task), each level a map or a list of maps, inner wins */
 	{
-		const struct kiso_value *e = kw(td, "environment");
-		struct kiso_value *re = NULL;
-		struct kiso_error err = KISO_ERROR_INIT;
-		if (e && render(c, e, &re, &err) == 0 && re) {
-			if (re->type == KISO_LIST) {
-				struct kiso_value *m = kiso_map_new(c->a, KISO_POS_NONE);
-				for (size_t i = 0; i < re->u.list.len; i++) {
-					struct kiso_value *x = re->u.list.items[i];
-					if (x->type != KISO_MAP)
-						continue;
-					for (size_t k = 0; k < x->u.map.len; k++)
-						kiso_map_setv(c->a, m, x->u.map.items[k].key,
-							      x->u.map.items[k].val);
-				}
-				re = m;
+		struct kiso_value *all = kiso_taskdef_kw_all(c->a, td, "environment");
+		struct kiso_value *m = kiso_map_new(c->a, KISO_POS_NONE);
+
+		for (size_t j = 0; j < all->u.list.len; j++) {
+			struct kiso_value *re = NULL;
+			struct kiso_error err = KISO_ERROR_INIT;
+			struct kiso_value *one = kiso_list_new(c->a, KISO_POS_NONE);
+
+			if (render(c, all->u.list.items[j], &re, &err) < 0 || !re)
+				continue;
+			if (re->type == KISO_LIST)
+				one = re;
+			else
+				kiso_list_push(c->a, one, re);
+			for (size_t i = 0; i < one->u.list.len; i++) {
+				struct kiso_value *x = one->u.list.items[i];
+				if (x->type != KISO_MAP)
+					continue;
+				for (size_t k = 0; k < x->u.map.len; k++)
+					kiso_map_setv(c->a, m, x->u.map.items[k].key,
+						      x->u.map.items[k].val);
 			}
-			if (re->type == KISO_MAP)
-				c->environment = re;
 		}
+		if (m->u.map.len)
+			c->environment = m;
 	}
 }
 

@@ -178,14 +178,58 @@ const char *kiso_command_delta(struct kiso_task *t, const struct timespec *start
 
 /* ---- host side ------------------------------------------------------ */
 
+/*
+ * The task's 'environment' as "export NAME='value'; " in front of the
+ * command, as Ansible sets it for the module's process (raw excepted,
+ * which Ansible runs as it is). Names that are not shell identifiers are
+ * refused rather than quoted into something else.
+ */
+static int env_prefix(struct kiso_task *t, struct kiso_buf *b)
+{
+	const struct kiso_value *env = t->environment;
+
+	if (!env || env->type != KISO_MAP || strcmp(t->module->name, "raw") == 0)
+		return 0;
+	for (size_t i = 0; i < env->u.map.len; i++) {
+		const struct kiso_value *k = env->u.map.items[i].key;
+		const struct kiso_value *v = env->u.map.items[i].val;
+		struct kiso_buf val = KISO_BUF_INIT;
+
+		if (k->type != KISO_STR || !k->u.s.len || strspn(k->u.s.ptr,
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != k->u.s.len ||
+		    (k->u.s.ptr[0] >= '0' && k->u.s.ptr[0] <= '9'))
+			return kiso_task_fail(t, KISO_EINVALID,
+					      "invalid environment variable name '%s'",
+					      k->type == KISO_STR ? k->u.s.ptr : "?");
+		if (v->type != KISO_NULL)
+			kiso_value_str(&val, v);
+		kiso_buf_printf(b, "export %s=", k->u.s.ptr);
+		kiso_shell_quote(b, kiso_buf_cstr(&val));
+		kiso_buf_puts(b, "; ");
+		kiso_buf_release(&val);
+	}
+	return 0;
+}
+
 int kiso_command_exec(struct kiso_task *t, const struct kiso_exec_req *req,
 		  struct kiso_exec_result *r, struct timespec *start, struct timespec *end)
 {
+	struct kiso_buf cmd = KISO_BUF_INIT;
+	struct kiso_exec_req with_env = *req;
 	int rc;
 
+	if ((rc = env_prefix(t, &cmd)) < 0) {
+		kiso_buf_release(&cmd);
+		return rc;
+	}
+	if (cmd.len) {
+		kiso_buf_puts(&cmd, req->cmd);
+		with_env.cmd = kiso_buf_cstr(&cmd);
+	}
 	clock_gettime(CLOCK_REALTIME, start);
-	rc = kiso_transport_exec(t->conn, req, r);
+	rc = kiso_transport_exec(t->conn, &with_env, r);
 	clock_gettime(CLOCK_REALTIME, end);
+	kiso_buf_release(&cmd);
 	return rc < 0 ? kiso_command_conn_fail(t, rc) : 0;
 }
 
