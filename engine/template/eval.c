@@ -160,6 +160,16 @@ int tmpl_ev_str(struct kiso_buf *b, struct rstate *st, uint32_t off, const struc
 	case EV_HELPER:
 		kiso_buf_puts(b, ((struct helper *)e->p)->cycler ? "<Cycler>" : "<Joiner>");
 		return 0;
+	case EV_MODULE:
+		kiso_buf_puts(b, "<TemplateModule>");
+		return 0;
+	case EV_SELF:
+		kiso_buf_puts(b, "<TemplateReference>");
+		return 0;
+	case EV_BLOCKFN:
+		kiso_buf_printf(b, "<bound method BlockReference '%s'>",
+				((struct blockdef *)e->p)->def->s);
+		return 0;
 	}
 	return 0;
 }
@@ -322,7 +332,7 @@ static void loop_attr(struct ev *out, struct rstate *st, struct loopvar *lv, con
 	else if (!strcmp(name, "length"))
 		set_val(out, kiso_int(a, (int64_t)len, np));
 	else if (!strcmp(name, "depth") || !strcmp(name, "depth0"))
-		set_val(out, kiso_int(a, name[5] ? 0 : 1, np)); /* only recursive loops go deeper */
+		set_val(out, kiso_int(a, (int64_t)lv->depth0 + (name[5] ? 0 : 1), np));
 	else if (!strcmp(name, "previtem")) {
 		if (i == 0)
 			set_undef(out, "there is no previous item");
@@ -382,6 +392,31 @@ static void get_attr(struct ev *out, struct rstate *st, const struct ev *obj, co
 						  h->cycler ? "Cycler" : "Joiner", name));
 		return;
 	}
+	case EV_MODULE: {
+		struct frame *f = obj->p;
+
+		for (size_t i = f->n; i-- > 0;)
+			if (name[0] != '_' && !strcmp(f->vars[i].name, name)) {
+				*out = f->vars[i].val;
+				return;
+			}
+		set_undef(out, kiso_arena_sprintf(st->a,
+						  "'jinja2.environment.TemplateModule object' has "
+						  "no attribute '%s'", name));
+		return;
+	}
+	case EV_SELF:
+		for (struct blockdef *b = st->blocks; b; b = b->next)
+			if (!strcmp(b->def->s, name)) {
+				memset(out, 0, sizeof(*out));
+				out->kind = EV_BLOCKFN;
+				out->p = b;
+				return;
+			}
+		set_undef(out, kiso_arena_sprintf(st->a,
+						  "'jinja2.runtime.TemplateReference object' has "
+						  "no attribute '%s'", name));
+		return;
 	default:
 		set_undef(out, kiso_arena_sprintf(st->a, "'function object' has no attribute '%s'", name));
 		return;
@@ -1277,6 +1312,19 @@ static int do_call(struct ev *out, struct rstate *st, const struct node *n,
 				       av.nkw, caller);
 	case EV_LOOPFN:
 		return loop_fn(out, st, n, &fn);
+	case EV_LOOP: {
+		struct ev it;
+
+		if (n->n != 1 || n->n2)
+			return tmpl_err(st, KISO_EFAIL, n->off, "loop() takes exactly one argument");
+		if ((rc = tmpl_eval(&it, st, n->list[0])))
+			return rc;
+		return tmpl_loop_call(out, st, n->off, fn.p, &it);
+	}
+	case EV_BLOCKFN:
+		if (n->n || n->n2)
+			return tmpl_err(st, KISO_EFAIL, n->off, "a block takes no arguments");
+		return tmpl_render_block(out, st, n->off, fn.p);
 	case EV_HELPER: {
 		struct helper *h = fn.p;
 

@@ -129,6 +129,10 @@ enum node_kind {
 	S_FILTERBLOCK,  /* filter b: list */
 	S_WITH,         /* with names = list2 values: list */
 	S_CALLBLOCK,    /* call(names=list2 defaults) a: list (the body is 'caller') */
+	S_BLOCK,        /* block s: list; flag: scoped */
+	S_EXTENDS,      /* extends a */
+	S_IMPORT,       /* import a as s; flag: with context */
+	S_FROMIMPORT,   /* from a import names[2k] as names[2k+1]; flag: with context */
 };
 
 struct node {
@@ -136,6 +140,7 @@ struct node {
 	enum op op;
 	uint32_t off;
 	bool flag;              /* N_TEST: has parens; S_FOR/N_NAME ... misc */
+	bool recursive;         /* S_FOR: a recursive loop */
 	struct node *a, *b, *c, *d;
 	struct node **list;     /* args, items, body */
 	size_t n;
@@ -170,6 +175,8 @@ struct tmpl {
 	uint32_t eoff;
 	const char *emsg;
 	const char *file;       /* for includes: interned file name, else NULL */
+	struct node **blocks;   /* S_BLOCK nodes at any depth, in source order */
+	size_t nblocks;
 };
 
 /*
@@ -202,6 +209,9 @@ enum ev_kind {
 	EV_GLOBAL,      /* name: global function */
 	EV_LOOPFN,      /* p: struct loopvar, name: "cycle" ... */
 	EV_HELPER,      /* p: struct helper (joiner(), cycler()), name: method or NULL */
+	EV_MODULE,      /* p: struct frame of an imported template's names */
+	EV_SELF,        /* Jinja2's 'self' (blocks by name) */
+	EV_BLOCKFN,     /* p: struct blockdef to render when called (self.x, super) */
 };
 
 struct ev {
@@ -242,6 +252,9 @@ struct frame {
 
 struct loopvar {
 	struct kiso_value *items;       /* the list iterated */
+	const struct node *loop;        /* S_FOR (recursive loops: loop(items)) */
+	int depth0;                     /* recursion depth of a recursive loop */
+	struct frame *outer;            /* scope the loop started in */
 	size_t index0;
 	struct kiso_value *last_changed;        /* loop.changed() */
 };
@@ -259,6 +272,15 @@ struct macro {
 	struct frame *scope;            /* where it was defined */
 	const struct tmpl *t;           /* template the body lives in */
 	struct kiso_pos base;
+	bool isolated;                  /* imported without context: no caller variables */
+};
+
+/* One definition of a block; the chain of a template and its parents, most derived first. */
+struct blockdef {
+	struct blockdef *next;
+	const struct node *def;         /* S_BLOCK */
+	const struct tmpl *t;
+	struct kiso_pos base;
 };
 
 struct rstate {
@@ -274,6 +296,12 @@ struct rstate {
 	bool unsafe;                    /* output includes an unsafe value */
 	size_t nodes;                   /* output chunks of the top-level template */
 	bool native_text;               /* the last one was a TMPL_VF_NATIVE_TEXT string */
+	bool isolated;                  /* no ctx->lookup (imported without context) */
+	struct blockdef *blocks;        /* blocks of the template being rendered */
+	struct blockdef *cur_block;     /* block being rendered ('super') */
+	struct frame *top;              /* the template's top-level frame */
+	const struct tmpl *parent;      /* set by {% extends %} */
+	struct kiso_pos parent_base;
 };
 
 /* Errors at node offset 'off' of the current template. */
@@ -294,6 +322,15 @@ int tmpl_ev_value(struct kiso_value **out, struct rstate *st, uint32_t off, cons
  */
 int tmpl_filter_chain(struct ev *out, struct rstate *st, const struct node *chain,
 		      const struct ev *input);
+
+/* Renders a template's body (blocks, extends) in the current scope. */
+int tmpl_exec_template(struct kiso_buf *out, struct rstate *st, const struct tmpl *t,
+		       struct kiso_pos base);
+/* Renders a block definition (self.name(), super()) into a string value. */
+int tmpl_render_block(struct ev *out, struct rstate *st, uint32_t off, struct blockdef *b);
+/* loop(items) of a recursive loop: renders the loop body one level deeper. */
+int tmpl_loop_call(struct ev *out, struct rstate *st, uint32_t off, struct loopvar *lv,
+		   const struct ev *items);
 
 /* Runs statements, appending output to out. */
 int tmpl_exec(struct kiso_buf *out, struct rstate *st, struct node *const *body, size_t n);

@@ -927,7 +927,8 @@ static struct node *parse_filter_expr(struct parser *p, struct node *node)
 static bool parse_body(struct parser *p, struct vec *body, const char *const *end_tags);
 
 static const char *const kw_all_ends[] = { "endif", "endfor", "endset", "endmacro", "endfilter",
-					   "endwith", "elif", "else", "endraw", "endcall", NULL };
+					   "endwith", "elif", "else", "endraw", "endcall",
+					   "endblock", NULL };
 
 static bool in_list(const char *s, const char *const *list)
 {
@@ -1055,8 +1056,8 @@ static struct node *parse_for(struct parser *p, uint32_t off)
 		return NULL;
 	if (skip_name(p, "if") && !(n->b = parse_expression(p, true)))
 		return NULL;
-	if (is_name(cur(p), "recursive"))
-		return perr(p, cur(p)->off, "recursive loops are not supported");
+	if (skip_name(p, "recursive"))
+		n->recursive = true;
 	struct vec body = { 0 };
 
 	if (!parse_statements(p, &body, ends, false))
@@ -1231,6 +1232,122 @@ static struct node *parse_include(struct parser *p, uint32_t off)
 	return n;
 }
 
+static void skip_context(struct parser *p, struct node *n)
+{
+	if ((is_name(cur(p), "with") || is_name(cur(p), "without")) &&
+	    is_name(look(p), "context")) {
+		n->flag = is_name(cur(p), "with");
+		next(p);
+		next(p);
+	}
+}
+
+/* {% block name [scoped] [required] %} body {% endblock [name] %} */
+static struct node *parse_block(struct parser *p, uint32_t off)
+{
+	static const char *const ends[] = { "endblock", NULL };
+	struct node *n = mk(p, S_BLOCK, off);
+	struct token *t = expect_type(p, TK_NAME);
+
+	if (!t)
+		return NULL;
+	n->s = t->s;
+	for (size_t i = 0; i < p->t->nblocks; i++)
+		if (!strcmp(p->t->blocks[i]->s, n->s))
+			return perr(p, off, "block '%s' defined twice", n->s);
+	p->t->blocks = kiso_arena_grow(p->a, p->t->blocks, p->t->nblocks * sizeof(*p->t->blocks),
+				       (p->t->nblocks + 1) * sizeof(*p->t->blocks));
+	p->t->blocks[p->t->nblocks++] = n;
+	if (skip_name(p, "scoped"))
+		n->flag = true;
+	skip_name(p, "required");
+	struct vec body = { 0 };
+
+	if (!parse_statements(p, &body, ends, true))
+		return NULL;
+	n->list = body.v;
+	n->n = body.n;
+	if (cur(p)->type == TK_NAME && !strcmp(cur(p)->s, n->s))
+		next(p);
+	return n;
+}
+
+static struct node *parse_extends(struct parser *p, uint32_t off)
+{
+	struct node *n = mk(p, S_EXTENDS, off);
+
+	if (!(n->a = parse_expression(p, true)))
+		return NULL;
+	return n;
+}
+
+/* {% import expr as name [with|without context] %} */
+static struct node *parse_import(struct parser *p, uint32_t off)
+{
+	struct node *n = mk(p, S_IMPORT, off);
+
+	if (!(n->a = parse_expression(p, true)) || !expect_name(p, "as"))
+		return NULL;
+	struct token *t = expect_type(p, TK_NAME);
+
+	if (!t)
+		return NULL;
+	n->s = t->s;
+	skip_context(p, n);
+	return n;
+}
+
+/* {% from expr import a, b as c [with|without context] %} */
+static struct node *parse_from(struct parser *p, uint32_t off)
+{
+	struct node *n = mk(p, S_FROMIMPORT, off);
+	struct svec names = { 0 };
+
+	if (!(n->a = parse_expression(p, true)) || !expect_name(p, "import"))
+		return NULL;
+	for (;;) {
+		if (names.n) {
+			if (!expect_op(p, OP_COMMA))
+				return NULL;
+		}
+		if ((is_name(cur(p), "with") || is_name(cur(p), "without")) &&
+		    is_name(look(p), "context")) {
+			if (!names.n)
+				return perr(p, cur(p)->off, "expected token 'name', got '%s'",
+					    tmpl_tok_describe(cur(p)));
+			skip_context(p, n);
+			break;
+		}
+		if (names.n && cur(p)->type == TK_BLOCK_END)
+			break;
+		struct token *t = cur(p);
+
+		if (t->type != TK_NAME)
+			return perr(p, t->off, "expected token 'name', got '%s'",
+				    tmpl_tok_describe(t));
+		if (t->s[0] == '_')
+			return perr(p, t->off, "names starting with an underline can not be imported");
+		next(p);
+		spush(p, &names, t->s);
+		if (skip_name(p, "as")) {
+			struct token *al = expect_type(p, TK_NAME);
+
+			if (!al)
+				return NULL;
+			spush(p, &names, al->s);
+		} else {
+			spush(p, &names, t->s);
+		}
+		if (!is_op(cur(p), OP_COMMA)) {
+			skip_context(p, n);
+			break;
+		}
+	}
+	n->names = names.v;
+	n->nnames = names.n;
+	return n;
+}
+
 static struct node *parse_filter_block(struct parser *p, uint32_t off)
 {
 	static const char *const ends[] = { "endfilter", NULL };
@@ -1312,6 +1429,14 @@ static struct node *parse_statement(struct parser *p, const char *const *end_tag
 		n = parse_with(p, t->off);
 	else if (!strcmp(s, "call"))
 		n = parse_call_block(p, t->off);
+	else if (!strcmp(s, "block"))
+		n = parse_block(p, t->off);
+	else if (!strcmp(s, "extends"))
+		n = parse_extends(p, t->off);
+	else if (!strcmp(s, "import"))
+		n = parse_import(p, t->off);
+	else if (!strcmp(s, "from"))
+		n = parse_from(p, t->off);
 	else if (end_tags && end_tags[0]) {
 		char tags[256];
 

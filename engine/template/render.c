@@ -59,7 +59,26 @@ int tmpl_scope_find(struct ev *out, struct rstate *st, const char *name, uint32_
 				return 0;
 			}
 	memset(out, 0, sizeof(*out));
-	if (st->ctx->lookup) {
+	if (!strcmp(name, "self")) {
+		out->kind = EV_SELF;
+		return 0;
+	}
+	if (!strcmp(name, "super") && st->cur_block) {
+		struct blockdef *b = st->cur_block->next;
+
+		while (b && strcmp(b->def->s, st->cur_block->def->s))
+			b = b->next;
+		if (b) {
+			out->kind = EV_BLOCKFN;
+			out->p = b;
+		} else {
+			out->kind = EV_UNDEF;
+			out->undef = kiso_arena_sprintf(st->a, "there is no parent block called '%s'.",
+							st->cur_block->def->s);
+		}
+		return 0;
+	}
+	if (st->ctx->lookup && !st->isolated) {
 		struct kiso_value *v = NULL;
 		int rc = st->ctx->lookup(st->ctx->data, name, &v, st->err);
 
@@ -162,13 +181,14 @@ static int assign(struct rstate *st, struct frame *f, uint32_t off, const char *
 
 /* ---- statements ---- */
 
-static int exec_for(struct kiso_buf *out, struct rstate *st, const struct node *n)
+/* Runs loop n over the items of 'it' (depth0 > 0: a recursive call, loop(x)). */
+static int loop_run(struct kiso_buf *out, struct rstate *st, const struct node *n,
+		    const struct ev *it, int depth0)
 {
-	struct ev it;
 	struct kiso_value *items;
 	int rc;
 
-	if ((rc = tmpl_eval(&it, st, n->a)) || (rc = tmpl_iterate(&items, st, n->a->off, &it)))
+	if ((rc = tmpl_iterate(&items, st, n->a->off, it)))
 		return rc;
 	struct frame *saved = st->scope;
 
@@ -200,6 +220,9 @@ static int exec_for(struct kiso_buf *out, struct rstate *st, const struct node *
 	struct loopvar *lv = kiso_arena_zalloc(st->a, sizeof(*lv));
 
 	lv->items = items;
+	lv->loop = n;
+	lv->depth0 = depth0;
+	lv->outer = saved;
 	struct frame *f = frame_new(st, saved);
 
 	st->scope = f;
@@ -222,6 +245,42 @@ static int exec_for(struct kiso_buf *out, struct rstate *st, const struct node *
 	return 0;
 out:
 	st->scope = saved;
+	return rc;
+}
+
+static int exec_for(struct kiso_buf *out, struct rstate *st, const struct node *n)
+{
+	struct ev it;
+	int rc;
+
+	if ((rc = tmpl_eval(&it, st, n->a)))
+		return rc;
+	return loop_run(out, st, n, &it, 0);
+}
+
+int tmpl_loop_call(struct ev *out, struct rstate *st, uint32_t off, struct loopvar *lv,
+		   const struct ev *items)
+{
+	if (!lv->loop || !lv->loop->recursive)
+		return tmpl_err(st, KISO_EFAIL, off,
+				"the loop must be marked as 'recursive' to call it");
+	if (st->depth >= tmpl_limits.max_depth || lv->depth0 >= tmpl_limits.max_depth)
+		return tmpl_err(st, KISO_EFAIL, off, "recursive loop nested too deeply");
+	struct kiso_buf b = KISO_BUF_INIT;
+	struct frame *saved = st->scope;
+	int rc;
+
+	st->scope = lv->outer;
+	st->depth++;
+	rc = loop_run(&b, st, lv->loop, items, lv->depth0 + 1);
+	st->depth--;
+	st->scope = saved;
+	if (!rc) {
+		memset(out, 0, sizeof(*out));
+		out->kind = EV_VAL;
+		out->v = kiso_strn(st->a, kiso_buf_cstr(&b), b.len, KISO_POS_NONE);
+	}
+	kiso_buf_release(&b);
 	return rc;
 }
 
@@ -298,6 +357,230 @@ static int exec_include(struct kiso_buf *out, struct rstate *st, const struct no
 	return rc;
 }
 
+/* Loads template 'name' for extends/import: *out compiled, *base its position. */
+static int load_template(const struct tmpl **out, struct kiso_pos *base, struct rstate *st,
+			 const struct node *n)
+{
+	struct kiso_value *name;
+	const char *path;
+	char *data;
+	size_t len;
+	int rc = tmpl_eval_value(&name, st, n->a);
+
+	if (rc)
+		return rc;
+	if (name->type != KISO_STR)
+		return tmpl_err(st, KISO_EFAIL, n->a->off, "expected a template name");
+	tmpl_find_file(&path, st, "templates", name->u.s.ptr);
+	if (!path)
+		return tmpl_err(st, KISO_ENOTFOUND, n->a->off, "template not found: '%s'",
+				name->u.s.ptr);
+	if ((rc = tmpl_read_file(&data, &len, st, n->a->off, path)))
+		return rc;
+	*out = tmpl_get(data, len, 0);
+	*base = (struct kiso_pos){ kiso_pos_file(path), 1, 1 };
+	if ((*out)->ecode)
+		return tmpl_syntax_error(*out, *base, st->err);
+	return 0;
+}
+
+/* Renders block definition b with 'scope' as the parent of its frame. */
+static int render_blockdef(struct kiso_buf *out, struct rstate *st, uint32_t off,
+			   struct blockdef *b, struct frame *scope)
+{
+	if (st->depth >= tmpl_limits.max_depth)
+		return tmpl_err(st, KISO_EFAIL, off, "blocks nested too deeply");
+	int rc = step(st, off);
+
+	if (rc)
+		return rc;
+	struct rstate saved = *st;
+
+	st->t = b->t;
+	st->base = b->base;
+	st->scope = frame_new(st, scope);
+	st->cur_block = b;
+	st->depth++;
+	rc = tmpl_exec(out, st, b->def->list, b->def->n);
+	saved.steps = st->steps;
+	saved.unsafe = st->unsafe;
+	*st = saved;
+	return rc;
+}
+
+int tmpl_render_block(struct ev *out, struct rstate *st, uint32_t off, struct blockdef *b)
+{
+	struct kiso_buf buf = KISO_BUF_INIT;
+	int rc = render_blockdef(&buf, st, off, b, st->top ? st->top : st->scope);
+
+	if (!rc) {
+		memset(out, 0, sizeof(*out));
+		out->kind = EV_VAL;
+		out->v = kiso_strn(st->a, kiso_buf_cstr(&buf), buf.len, KISO_POS_NONE);
+	}
+	kiso_buf_release(&buf);
+	return rc;
+}
+
+static int exec_block(struct kiso_buf *out, struct rstate *st, const struct node *n)
+{
+	struct blockdef *b = st->blocks;
+
+	while (b && strcmp(b->def->s, n->s))
+		b = b->next;
+	if (!b) {
+		/* a block outside the template's body (in a macro of an imported template) */
+		b = kiso_arena_zalloc(st->a, sizeof(*b));
+		b->def = n;
+		b->t = st->t;
+		b->base = st->base;
+	}
+	if (st->depth == 0) {
+		st->nodes++;
+		st->native_text = false;
+	}
+	return render_blockdef(out, st, n->off, b,
+			       n->flag || !st->top ? st->scope : st->top);
+}
+
+static int exec_extends(struct rstate *st, const struct node *n)
+{
+	if (st->parent)
+		return tmpl_err(st, KISO_EFAIL, n->off, "extended multiple times");
+	return load_template(&st->parent, &st->parent_base, st, n);
+}
+
+/* {% import %} and {% from ... import %}: runs the template for its names. */
+static int exec_import(struct rstate *st, const struct node *n)
+{
+	const struct tmpl *t;
+	struct kiso_pos base;
+	int rc;
+
+	if (st->depth >= tmpl_limits.max_depth)
+		return tmpl_err(st, KISO_EFAIL, n->off, "templates imported too deeply");
+	if ((rc = load_template(&t, &base, st, n)))
+		return rc;
+	struct rstate saved = *st;
+	struct kiso_buf scratch = KISO_BUF_INIT;
+	struct frame *mod = frame_new(st, n->flag ? st->scope : NULL);
+
+	st->scope = mod;
+	st->isolated = saved.isolated || !n->flag;
+	st->depth++;
+	rc = tmpl_exec_template(&scratch, st, t, base);
+	kiso_buf_release(&scratch);
+	saved.steps = st->steps;
+	saved.unsafe = st->unsafe;
+	*st = saved;
+	if (rc)
+		return rc;
+	if (n->kind == S_IMPORT) {
+		struct ev v = { .kind = EV_MODULE, .p = mod };
+
+		tmpl_scope_set(st, NULL, n->s, &v);
+		return 0;
+	}
+	for (size_t k = 0; k + 1 < n->nnames; k += 2) {
+		struct ev v = { .kind = EV_UNDEF };
+		bool found = false;
+
+		for (size_t i = mod->n; i-- > 0 && !found;)
+			if (!strcmp(mod->vars[i].name, n->names[k])) {
+				v = mod->vars[i].val;
+				found = true;
+			}
+		if (!found) {
+			struct kiso_value *name = NULL;
+
+			if (tmpl_eval_value(&name, st, n->a) == 0 && name->type == KISO_STR)
+				v.undef = kiso_arena_sprintf(
+					st->a,
+					"the template '%s' (imported on line %d) does not export the "
+					"requested name '%s'",
+					name->u.s.ptr, tmpl_pos(st->t, n->off, st->base).line,
+					n->names[k]);
+			else
+				v.undef = kiso_arena_sprintf(st->a, "'%s' is undefined", n->names[k]);
+		}
+		tmpl_scope_set(st, NULL, n->names[k + 1], &v);
+	}
+	return 0;
+}
+
+/* The top level of a template: after {% extends %} nothing is output. */
+static int exec_top(struct kiso_buf *out, struct rstate *st, struct node *const *body, size_t n)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n && !rc; i++) {
+		enum node_kind k = body[i]->kind;
+
+		if (!st->parent) {
+			rc = tmpl_exec(out, st, &body[i], 1);
+			continue;
+		}
+		if (k == S_DATA || k == S_OUTPUT || k == S_BLOCK)
+			continue;
+		struct kiso_buf scratch = KISO_BUF_INIT;
+
+		rc = tmpl_exec(&scratch, st, &body[i], 1);
+		kiso_buf_release(&scratch);
+	}
+	return rc;
+}
+
+static void add_blocks(struct rstate *st, const struct tmpl *t, struct kiso_pos base)
+{
+	struct blockdef **tail = &st->blocks;
+
+	while (*tail)
+		tail = &(*tail)->next;
+	for (size_t i = 0; i < t->nblocks; i++) {
+		struct blockdef *b = kiso_arena_zalloc(st->a, sizeof(*b));
+
+		b->def = t->blocks[i];
+		b->t = t;
+		b->base = base;
+		*tail = b;
+		tail = &b->next;
+	}
+}
+
+int tmpl_exec_template(struct kiso_buf *out, struct rstate *st, const struct tmpl *t,
+		       struct kiso_pos base)
+{
+	struct rstate saved = *st;
+	int rc = 0, hops = 0;
+
+	st->blocks = NULL;
+	st->cur_block = NULL;
+	st->parent = NULL;
+	st->top = st->scope;
+	for (;;) {
+		add_blocks(st, t, base);
+		st->t = t;
+		st->base = base;
+		rc = exec_top(out, st, t->body, t->nbody);
+		if (rc || !st->parent)
+			break;
+		t = st->parent;
+		base = st->parent_base;
+		st->parent = NULL;
+		if (++hops > tmpl_limits.max_depth) {
+			rc = tmpl_err(st, KISO_EFAIL, 0, "templates extended too deeply");
+			break;
+		}
+	}
+	saved.steps = st->steps;
+	saved.unsafe = st->unsafe;
+	saved.nodes = st->nodes;
+	saved.native_text = st->native_text;
+	saved.scope = st->scope;
+	*st = saved;
+	return rc;
+}
+
 int tmpl_exec(struct kiso_buf *out, struct rstate *st, struct node *const *body, size_t n)
 {
 	int rc = 0;
@@ -363,12 +646,23 @@ int tmpl_exec(struct kiso_buf *out, struct rstate *st, struct node *const *body,
 			m->t = st->t;
 			m->base = st->base;
 			m->scope = st->scope;
+			m->isolated = st->isolated;
 			v = (struct ev){ .kind = EV_MACRO, .p = m };
 			tmpl_scope_set(st, NULL, s->s, &v);
 			break;
 		}
 		case S_INCLUDE:
 			rc = exec_include(out, st, s);
+			break;
+		case S_BLOCK:
+			rc = exec_block(out, st, s);
+			break;
+		case S_EXTENDS:
+			rc = exec_extends(st, s);
+			break;
+		case S_IMPORT:
+		case S_FROMIMPORT:
+			rc = exec_import(st, s);
 			break;
 		case S_CALLBLOCK: {
 			struct macro *m = kiso_arena_zalloc(st->a, sizeof(*m));
@@ -377,6 +671,7 @@ int tmpl_exec(struct kiso_buf *out, struct rstate *st, struct node *const *body,
 			m->t = st->t;
 			m->base = st->base;
 			m->scope = st->scope;
+			m->isolated = st->isolated;
 			if ((rc = tmpl_call_block(&v, st, s->a, m)))
 				break;
 			rc = tmpl_ev_str(out, st, s->off, &v);
@@ -438,6 +733,7 @@ int tmpl_call_macro(struct ev *out, struct rstate *st, uint32_t off, const struc
 	st->t = m->t;
 	st->base = m->base;
 	st->scope = f;
+	st->isolated = m->isolated;
 	st->depth++;
 	if (caller) {
 		struct ev ce = { .kind = EV_MACRO, .p = (void *)caller };
@@ -539,7 +835,7 @@ int tmpl_render_file(struct kiso_buf *out, struct rstate *st, uint32_t off, cons
 	st->base = base;
 	st->scope = frame_new(st, with_scope ? st->scope : NULL);
 	st->depth++;
-	rc = tmpl_exec(out, st, t->body, t->nbody);
+	rc = tmpl_exec_template(out, st, t, base);
 	saved.steps = st->steps;
 	saved.unsafe = st->unsafe;
 	*st = saved;
@@ -607,7 +903,7 @@ static int render(struct kiso_buf *out, bool *unsafe, bool *native, struct kiso_
 		return tmpl_syntax_error(t, pos, err);
 	state_init(&st, ctx, err, t, pos, ctx->arena);
 	size_t start = out->len;
-	int rc = tmpl_exec(out, &st, t->body, t->nbody);
+	int rc = tmpl_exec_template(out, &st, t, pos);
 
 	if (rc)
 		return rc;

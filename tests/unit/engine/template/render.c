@@ -932,6 +932,125 @@ static void test_engine_template_render__include(void **state)
 	SEARCH[0] = NULL;
 }
 
+static void put_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void rm_file(const char *dir, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unlink(path);
+}
+
+static void test_engine_template_render__blocks(void **state)
+{
+	(void)state;
+	/* standalone: rendered in place, with the template's variables, not the loop's */
+	assert_string_equal(T("{% set x = 1 %}a{% block b %}[{{ x }}]{% endblock %}c"), "str a[1]c");
+	assert_string_equal(T("{% for zz in [1, 2] %}{% block b %}{{ zz | default('u') }}{% endblock %}"
+			      "{% endfor %}"),
+			    "str uu");
+	assert_string_equal(T("{% for i in [1, 2] %}{% block b scoped %}{{ i }}{% endblock b %}"
+			      "{% endfor %}"),
+			    "str 12");
+	assert_string_equal(T("{% block a %}A{% block b %}B{% endblock %}{% endblock %}"
+			      "|{{ self.b() }}|{{ self.a() }}"),
+			    "str AB|B|AB");
+	assert_string_equal(T("{{ self.nope() }}"),
+			    "ERROR t.yml:1:9: 'jinja2.runtime.TemplateReference object' has no "
+			    "attribute 'nope'");
+	assert_string_equal(T("{% block a %}{{ super() }}{% endblock %}"),
+			    "ERROR t.yml:1:17: there is no parent block called 'a'.");
+	assert_string_equal(T("{% block a %}{{ self.a(1) }}{% endblock %}"),
+			    "ERROR t.yml:1:23: a block takes no arguments");
+	/* a block that renders itself stops at the depth limit */
+	assert_non_null(strstr(T("{% block a %}{{ self.a() }}{% endblock %}"), "nested too deeply"));
+}
+
+static void test_engine_template_render__recursive_loops(void **state)
+{
+	(void)state;
+	assert_string_equal(T("{% for x in [[1, [2]], 3] recursive %}"
+			      "{% if x is iterable %}({{ loop(x) }}){% else %}{{ x }}@{{ loop.depth }}"
+			      "{{ loop.depth0 }}{% endif %}{% endfor %}"),
+			    "str (1@21(2@32))3@10");
+	assert_string_equal(T("{% for x in [1, 0] if x recursive %}{{ x }}{{ loop([]) }}"
+			      "{% else %}E{% endfor %}"),
+			    "str 1E");
+	assert_string_equal(T("{% for x in [1] %}{{ loop([2]) }}{% endfor %}"),
+			    "ERROR t.yml:1:26: the loop must be marked as 'recursive' to call it");
+	assert_string_equal(T("{% for x in [1] recursive %}{{ loop() }}{% endfor %}"),
+			    "ERROR t.yml:1:36: loop() takes exactly one argument");
+	assert_non_null(strstr(T("{% for x in [1] recursive %}{{ loop([x]) }}{% endfor %}"),
+			       "nested too deeply"));
+}
+
+static void test_engine_template_render__extends_import(void **state)
+{
+	char dir[] = "/tmp/kiso-tmpl-XXXXXX";
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	put_file(dir, "base.j2", "<{% block head %}H{% endblock %}|{% block body %}B{{ s }}"
+				 "{% endblock %}>\n");
+	put_file(dir, "child.j2", "pre {% extends 'base.j2' %}{% set s = '!' %}dropped"
+				  "{% block body %}C{{ super() }}{% endblock %}");
+	put_file(dir, "grand.j2", "{% extends 'child.j2' %}{% block head %}G{% endblock %}"
+				  "{% block body %}<{{ super() }}>{% endblock %}");
+	put_file(dir, "lib.j2", "{% set v = 7 %}{% macro m(a, b=2) %}{{ a }}-{{ b }}-{{ s | "
+				"default('nos') }}{% endmacro %}out");
+	put_file(dir, "loop.j2", "{% extends 'loop.j2' %}");
+	put_file(dir, "twice.j2", "{% extends 'base.j2' %}{% extends 'base.j2' %}");
+	put_file(dir, "badparent.j2", "{% extends 'bad.j2' %}");
+	put_file(dir, "bad.j2", "\n{% block x %}{% endblock %}{% block x %}{% endblock %}");
+	SEARCH[0] = dir;
+	SEARCH[1] = NULL;
+	assert_string_equal(T("{% include 'child.j2' %}"), "str pre <H|CB!>");
+	assert_string_equal(T("{% include 'grand.j2' %}"), "str pre <G|<CB!>>");
+	assert_string_equal(T("x{% extends 'base.j2' %}{% block head %}{{ s }}{% endblock %}y"),
+			    "str x<str|Bstr>"); /* the parent's final newline goes, as in Jinja2 */
+	assert_string_equal(T("{% extends 'nope.j2' %}"),
+			    "ERROR t.yml:1:12: template not found: 'nope.j2'");
+	assert_non_null(strstr(T("{% extends 'loop.j2' %}"), "too deeply"));
+	assert_non_null(strstr(T("{% include 'twice.j2' %}"),
+			       "/twice.j2:1:27: extended multiple times"));
+	assert_non_null(strstr(T("{% include 'badparent.j2' %}"),
+			       "/bad.j2:2:31: block 'x' defined twice"));
+	/* import: without context by default (no caller variables), with context on request */
+	assert_string_equal(T("{% import 'lib.j2' as l %}{{ l.m(1) }} {{ l.v }}"), "str 1-2-nos 7");
+	assert_string_equal(T("{% import 'lib.j2' as l with context %}{{ l.m(1, b=3) }}"),
+			    "str 1-3-str");
+	assert_string_equal(T("{% from 'lib.j2' import m, v as w %}{{ m(0) }}{{ w }}"),
+			    "str 0-2-nos7");
+	assert_string_equal(T("{% from 'lib.j2' import m with context %}{{ m(0) }}"),
+			    "str 0-2-str");
+	assert_string_equal(T("{% import 'lib.j2' as l %}{{ l.nope }}"),
+			    "ERROR t.yml:1:32: 'jinja2.environment.TemplateModule object' has no "
+			    "attribute 'nope'");
+	assert_string_equal(T("{% from 'lib.j2' import nope %}{{ nope() }}"),
+			    "ERROR t.yml:1:35: the template 'lib.j2' (imported on line 1) does not "
+			    "export the requested name 'nope'");
+	assert_string_equal(T("{% import 'nope.j2' as l %}"),
+			    "ERROR t.yml:1:11: template not found: 'nope.j2'");
+	assert_non_null(strstr(T("{% import 'bad.j2' as l %}"), "/bad.j2:2:31: block 'x' defined twice"));
+	static const char *const files[] = { "base.j2", "child.j2", "grand.j2", "lib.j2", "loop.j2",
+					     "twice.j2", "badparent.j2", "bad.j2" };
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		rm_file(dir, files[i]);
+	rmdir(dir);
+	SEARCH[0] = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -951,6 +1070,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_engine_template_render__eval, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_template_render__check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_template_render__include, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_engine_template_render__blocks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_engine_template_render__recursive_loops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_engine_template_render__extends_import, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
