@@ -248,6 +248,40 @@ size_t rn_notify(struct rn_host *h, const char *name)
 	return n;
 }
 
+/*
+ * Ansible (with its default private_role_vars = False) exposes the
+ * defaults and the vars of every role of a play to the whole play, below
+ * the running role's own: merges them, dependencies before the role that
+ * pulls them in, later roles winning. Maps in arena a.
+ */
+static void merge_role_maps(struct kiso_arena *a, struct kiso_value *out,
+			    const struct kiso_role *role, bool defaults)
+{
+	const struct kiso_value *maps[2];
+
+	for (size_t i = 0; i < role->ndeps; i++)
+		merge_role_maps(a, out, role->deps[i], defaults);
+	maps[0] = defaults ? role->defaults : role->use_vars;
+	maps[1] = defaults ? NULL : role->vars;
+	for (size_t k = 0; k < 2; k++) {
+		const struct kiso_value *m = maps[k];
+		if (!m || m->type != KISO_MAP)
+			continue;
+		for (size_t i = 0; i < m->u.map.len; i++)
+			kiso_map_setv(a, out, m->u.map.items[i].key, m->u.map.items[i].val);
+	}
+}
+
+static struct kiso_value *play_roles_map(struct kiso_arena *a, const struct kiso_play *p,
+					 bool defaults)
+{
+	struct kiso_value *out = kiso_map_new(a, p->pos);
+
+	for (size_t i = 0; i < p->nroles; i++)
+		merge_role_maps(a, out, p->roles[i], defaults);
+	return out;
+}
+
 static void role_vars_push(struct kiso_vars *v, const struct kiso_role *role)
 {
 	kiso_vars_push(v, KISO_VARS_ROLE_DEFAULTS, role->defaults);
@@ -931,6 +965,7 @@ static int run_batch(struct rn_run *r, struct kiso_play *p, const char *const *n
 	struct rn_batch b;
 	struct kiso_value *batchv = kiso_list_new(r->a, p->pos);
 	struct kiso_vars *v0;
+	struct kiso_value *play_defaults, *play_role_vars;
 	const char *strategy;
 	int rc = 0;
 
@@ -977,6 +1012,8 @@ static int run_batch(struct rn_run *r, struct kiso_play *p, const char *const *n
 	for (size_t i = 0; i < p->nroles; i++)
 		collect_included_roles(&b, &p->roles[i]->tasks);
 	collect_handlers(&b, &p->handlers);
+	play_defaults = play_roles_map(r->a, p, true);
+	play_role_vars = play_roles_map(r->a, p, false);
 
 	for (size_t i = 0; i < n; i++) {
 		struct rn_host *h = kiso_xcalloc(1, sizeof(*h));
@@ -991,6 +1028,8 @@ static int run_batch(struct rn_run *r, struct kiso_play *p, const char *const *n
 		h->ta = kiso_arena_new();
 		b.h[i] = h;
 		kiso_vars_push(h->hr->vars, KISO_VARS_PLAY, p->vars);
+		kiso_vars_push(h->hr->vars, KISO_VARS_ROLE_DEFAULTS, play_defaults);
+		kiso_vars_push(h->hr->vars, KISO_VARS_ROLE_VARS, play_role_vars);
 		if (load_vars_files(r, p, h->hr, &vf, &err) < 0) {
 			kiso_error_print(stderr, &err);
 			rc = -1;
@@ -1035,6 +1074,8 @@ out:
 		if (!h)
 			continue;
 		kiso_vars_pop(h->hr->vars, KISO_VARS_VARS_FILES);
+		kiso_vars_pop(h->hr->vars, KISO_VARS_ROLE_VARS);
+		kiso_vars_pop(h->hr->vars, KISO_VARS_ROLE_DEFAULTS);
 		kiso_vars_pop(h->hr->vars, KISO_VARS_PLAY);
 		for (size_t k = 0; k < h->ndeleg; k++) {
 			kiso_conn_free(h->deleg[k].conn);
