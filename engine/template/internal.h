@@ -141,6 +141,7 @@ struct node {
 	uint32_t off;
 	bool flag;              /* N_TEST: has parens; S_FOR/N_NAME ... misc */
 	bool recursive;         /* S_FOR: a recursive loop */
+	bool required;          /* S_BLOCK: must be overridden */
 	struct node *a, *b, *c, *d;
 	struct node **list;     /* args, items, body */
 	size_t n;

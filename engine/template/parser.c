@@ -1260,11 +1260,21 @@ static struct node *parse_block(struct parser *p, uint32_t off)
 	p->t->blocks[p->t->nblocks++] = n;
 	if (skip_name(p, "scoped"))
 		n->flag = true;
-	skip_name(p, "required");
+	if (skip_name(p, "required"))
+		n->required = true;
 	struct vec body = { 0 };
 
 	if (!parse_statements(p, &body, ends, true))
 		return NULL;
+	for (size_t i = 0; n->required && i < body.n; i++) {
+		const struct node *x = body.v[i];
+		bool blank = x->kind == S_DATA;
+
+		for (size_t k = 0; blank && k < x->slen; k++)
+			blank = strchr(" \t\r\n\f\v", x->s[k]) != NULL;
+		if (!blank)
+			return perr(p, off, "required blocks can only contain comments or whitespace");
+	}
 	n->list = body.v;
 	n->n = body.n;
 	if (cur(p)->type == TK_NAME && !strcmp(cur(p)->s, n->s))

@@ -394,6 +394,8 @@ static int render_blockdef(struct kiso_buf *out, struct rstate *st, uint32_t off
 
 	if (rc)
 		return rc;
+	if (b->def->required)
+		return tmpl_err(st, KISO_EFAIL, off, "required block '%s' not found", b->def->s);
 	struct rstate saved = *st;
 
 	st->t = b->t;

@@ -94,6 +94,8 @@ static void test_engine_template_parser__syntax_errors(void **state)
 		{ "{% for x in l recursive if x %}{% endfor %}", "ERROR t.yml:1:25: expected token 'end of statement block', got 'if'" },
 		{ "{% block a %}{% endblock %}\n{% block a %}{% endblock %}", "ERROR t.yml:2:4: block 'a' defined twice" },
 		{ "{% block a %}{% block b %}{% block a %}{% endblock %}{% endblock %}{% endblock %}", "ERROR t.yml:1:30: block 'a' defined twice" },
+		{ "{% block a required %} x {% endblock %}", "ERROR t.yml:1:4: required blocks can only contain comments or whitespace" },
+		{ "{% block a required %}{{ 1 }}{% endblock %}", "ERROR t.yml:1:4: required blocks can only contain comments or whitespace" },
 		{ "x {% endblock %}", "ERROR t.yml:1:6: encountered unknown tag 'endblock'" },
 		{ "{% block a %}", "ERROR t.yml:1:14: unexpected end of template, expected 'endblock'" },
 		{ "{% block %}{% endblock %}", "ERROR t.yml:1:10: expected token 'name', got 'end of statement block'" },

@@ -973,6 +973,8 @@ static void test_engine_template_render__blocks(void **state)
 			    "ERROR t.yml:1:17: there is no parent block called 'a'.");
 	assert_string_equal(T("{% block a %}{{ self.a(1) }}{% endblock %}"),
 			    "ERROR t.yml:1:23: a block takes no arguments");
+	assert_string_equal(T("a{% block r required %} {# c #}\n{% endblock %}"),
+			    "ERROR t.yml:1:5: required block 'r' not found");
 	/* a block that renders itself stops at the depth limit */
 	assert_non_null(strstr(T("{% block a %}{{ self.a() }}{% endblock %}"), "nested too deeply"));
 }
@@ -1009,6 +1011,7 @@ static void test_engine_template_render__extends_import(void **state)
 				  "{% block body %}<{{ super() }}>{% endblock %}");
 	put_file(dir, "lib.j2", "{% set v = 7 %}{% macro m(a, b=2) %}{{ a }}-{{ b }}-{{ s | "
 				"default('nos') }}{% endmacro %}out");
+	put_file(dir, "req.j2", "<{% block r required %}{% endblock %}>");
 	put_file(dir, "loop.j2", "{% extends 'loop.j2' %}");
 	put_file(dir, "twice.j2", "{% extends 'base.j2' %}{% extends 'base.j2' %}");
 	put_file(dir, "badparent.j2", "{% extends 'bad.j2' %}");
@@ -1019,6 +1022,8 @@ static void test_engine_template_render__extends_import(void **state)
 	assert_string_equal(T("{% include 'grand.j2' %}"), "str pre <G|<CB!>>");
 	assert_string_equal(T("x{% extends 'base.j2' %}{% block head %}{{ s }}{% endblock %}y"),
 			    "str x<str|Bstr>"); /* the parent's final newline goes, as in Jinja2 */
+	assert_string_equal(T("{% extends 'req.j2' %}{% block r %}R{% endblock %}"), "str <R>");
+	assert_non_null(strstr(T("{% include 'req.j2' %}"), "/req.j2:1:5: required block 'r' not found"));
 	assert_string_equal(T("{% extends 'nope.j2' %}"),
 			    "ERROR t.yml:1:12: template not found: 'nope.j2'");
 	assert_non_null(strstr(T("{% extends 'loop.j2' %}"), "too deeply"));
@@ -1043,7 +1048,7 @@ static void test_engine_template_render__extends_import(void **state)
 	assert_string_equal(T("{% import 'nope.j2' as l %}"),
 			    "ERROR t.yml:1:11: template not found: 'nope.j2'");
 	assert_non_null(strstr(T("{% import 'bad.j2' as l %}"), "/bad.j2:2:31: block 'x' defined twice"));
-	static const char *const files[] = { "base.j2", "child.j2", "grand.j2", "lib.j2", "loop.j2",
+	static const char *const files[] = { "base.j2", "child.j2", "grand.j2", "lib.j2", "loop.j2", "req.j2",
 					     "twice.j2", "badparent.j2", "bad.j2" };
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		rm_file(dir, files[i]);
