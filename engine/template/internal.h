@@ -302,6 +302,7 @@ struct rstate {
 	struct blockdef *cur_block;     /* block being rendered ('super') */
 	struct frame *top;              /* the template's top-level frame */
 	const struct tmpl *parent;      /* set by {% extends %} */
+	bool toplevel;                  /* in a template's top-level code (not a block or macro) */
 	struct kiso_pos parent_base;
 };
 

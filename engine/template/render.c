@@ -313,8 +313,12 @@ static int render_body_str(struct ev *out, struct rstate *st, struct node *const
 			   const struct node *chain, uint32_t off)
 {
 	struct kiso_buf b = KISO_BUF_INIT;
+	bool top = st->toplevel;
+
+	st->toplevel = false;
 	int rc = tmpl_exec(&b, st, body, n);
 
+	st->toplevel = top;
 	if (rc) {
 		kiso_buf_release(&b);
 		return rc;
@@ -402,6 +406,7 @@ static int render_blockdef(struct kiso_buf *out, struct rstate *st, uint32_t off
 	st->base = b->base;
 	st->scope = frame_new(st, scope);
 	st->cur_block = b;
+	st->toplevel = false;
 	st->depth++;
 	rc = tmpl_exec(out, st, b->def->list, b->def->n);
 	saved.steps = st->steps;
@@ -510,25 +515,17 @@ static int exec_import(struct rstate *st, const struct node *n)
 	return 0;
 }
 
-/* The top level of a template: after {% extends %} nothing is output. */
+/*
+ * The top level of a template: after {% extends %} its text, {{ }}, blocks,
+ * {% call %} and {% filter %} output nothing (tmpl_exec checks st->toplevel),
+ * as Jinja2; includes still do.
+ */
 static int exec_top(struct kiso_buf *out, struct rstate *st, struct node *const *body, size_t n)
 {
 	int rc = 0;
 
-	for (size_t i = 0; i < n && !rc; i++) {
-		enum node_kind k = body[i]->kind;
-
-		if (!st->parent) {
-			rc = tmpl_exec(out, st, &body[i], 1);
-			continue;
-		}
-		if (k == S_DATA || k == S_OUTPUT || k == S_BLOCK)
-			continue;
-		struct kiso_buf scratch = KISO_BUF_INIT;
-
-		rc = tmpl_exec(&scratch, st, &body[i], 1);
-		kiso_buf_release(&scratch);
-	}
+	st->toplevel = true;
+	rc = tmpl_exec(out, st, body, n);
 	return rc;
 }
 
@@ -592,6 +589,9 @@ int tmpl_exec(struct kiso_buf *out, struct rstate *st, struct node *const *body,
 		struct ev v;
 		bool b;
 
+		if (st->parent && st->toplevel &&
+		    (s->kind == S_DATA || s->kind == S_OUTPUT || s->kind == S_BLOCK))
+			continue;
 		switch (s->kind) {
 		case S_DATA:
 			if (st->depth == 0) {
@@ -676,13 +676,15 @@ int tmpl_exec(struct kiso_buf *out, struct rstate *st, struct node *const *body,
 			m->isolated = st->isolated;
 			if ((rc = tmpl_call_block(&v, st, s->a, m)))
 				break;
-			rc = tmpl_ev_str(out, st, s->off, &v);
+			if (!(st->parent && st->toplevel))
+				rc = tmpl_ev_str(out, st, s->off, &v);
 			break;
 		}
 		case S_FILTERBLOCK:
 			if ((rc = render_body_str(&v, st, s->list, s->n, s->b, s->off)))
 				break;
-			rc = tmpl_ev_str(out, st, s->off, &v);
+			if (!(st->parent && st->toplevel))
+				rc = tmpl_ev_str(out, st, s->off, &v);
 			break;
 		case S_WITH: {
 			struct frame *saved = st->scope, *f = frame_new(st, saved);
@@ -736,6 +738,7 @@ int tmpl_call_macro(struct ev *out, struct rstate *st, uint32_t off, const struc
 	st->base = m->base;
 	st->scope = f;
 	st->isolated = m->isolated;
+	st->toplevel = false;
 	st->depth++;
 	if (caller) {
 		struct ev ce = { .kind = EV_MACRO, .p = (void *)caller };
