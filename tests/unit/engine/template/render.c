@@ -1023,6 +1023,14 @@ static void test_engine_template_render__extends_import(void **state)
 	assert_string_equal(T("x{% extends 'base.j2' %}{% block head %}{{ s }}{% endblock %}y"),
 			    "str x<str|Bstr>"); /* the parent's final newline goes, as in Jinja2 */
 	assert_string_equal(T("{% extends 'req.j2' %}{% block r %}R{% endblock %}"), "str <R>");
+	/* after extends: includes still print, loops/filters/calls do not; set blocks capture */
+	assert_string_equal(T("{% extends 'req.j2' %}{% include 'base.j2' %}{% for q in [1] %}F{% endfor %}"
+			      "{% filter upper %}f{% endfilter %}{% set c %}C{{ 1 }}{% endset %}"
+			      "{% block r %}{{ c }}{% endblock %}"),
+			    "str <H|Bstr><C1>");
+	assert_string_equal(T("{% if true %}{% extends 'req.j2' %}X{{ 1 }}{% endif %}Y"
+			      "{% block r %}R{% endblock %}"),
+			    "str <R>");
 	assert_non_null(strstr(T("{% include 'req.j2' %}"), "/req.j2:1:5: required block 'r' not found"));
 	assert_string_equal(T("{% extends 'nope.j2' %}"),
 			    "ERROR t.yml:1:12: template not found: 'nope.j2'");
