@@ -675,12 +675,20 @@ static int seq_format(struct kiso_buf *b, const char *fmt, int64_t v)
 	spec[k++] = '%';
 	while (*q && strchr("-+ #0", *q) && k < 10)
 		spec[k++] = *q++;
+	size_t w0 = k;
+
 	while (*q && isdigit((unsigned char)*q) && k < 20)
 		spec[k++] = *q++;
+	/* widths and precisions past 5 digits would build strings beyond every output limit */
+	if (k - w0 > 5)
+		return -1;
 	if (*q == '.') {
 		spec[k++] = *q++;
+		w0 = k;
 		while (*q && isdigit((unsigned char)*q) && k < 30)
 			spec[k++] = *q++;
+		if (k - w0 > 5)
+			return -1;
 	}
 	if (!*q || (isdigit((unsigned char)*q)))
 		return -1;

@@ -208,6 +208,12 @@ static const struct tcase sequence_subelements_pipe[] = {
 	  "list ['2', '4', '6', '8', '10']" },
 	{ "{{ query('sequence', '4:host%02d') }}",
 	  "list ['host01', 'host02', 'host03', 'host04']" },
+	/* a width of a gigabyte is refused, not built (found by fuzzing) */
+	{ "{{ query('sequence', '2:h%0010900000000d') }}",
+	  "ERROR t.yml:1:9: problem formatting 1 with h%0010900000000d" },
+	{ "{{ query('sequence', '1:%.123456f') }}",
+	  "ERROR t.yml:1:9: problem formatting 1 with %.123456f" },
+	{ "{{ query('sequence', '1:%12345d') | first | length }}", "str '12345'" },
 	{ "{{ query('sequence', 'start=5 end=11 stride=2 format=0x%02x') }}",
 	  "list ['0x05', '0x07', '0x09', '0x0b']" },
 	{ "{{ query('sequence', 'count=3') }}",
