@@ -169,8 +169,12 @@ static void test_modules_copy__errors(void **state)
 {
 	struct mt *m = mt_new();
 
-	assert_true(mt_run(m, "copy", "content: x\ndest: '{D}/no/such/f'\n", false, false) < 0);
+	assert_true(mt_run(m, "copy", "content: x\ndest: '{D}/no/such/f'\n", true, false) < 0);
 	assert_string_equal(m->err.msg, mt_fmt(m, "Destination directory {D}/no/such does not exist"));
+	/* check mode (no apply) predicts the change instead, as Ansible's copy
+	 * action does: an earlier task of the check run may create the dir */
+	assert_int_equal(mt_run(m, "copy", "content: x\ndest: '{D}/no/such/f'\n", false, true), 0);
+	assert_true(m->plan.changed);
 	assert_true(mt_run(m, "copy", "content: x\ndest: '{D}/'\n", false, false) < 0);
 	assert_string_equal(m->err.msg, "can not use content with a dir as dest");
 	mt_free(m);

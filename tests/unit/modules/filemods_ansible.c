@@ -184,7 +184,10 @@ static void test_modules_filemods_ansible__same_as_ansible(void **state)
 		rc = mt_run_value(m, module, args, false, true);
 		if (strcmp(mt_snapshot(m), snap))
 			fail_msg("%s: check mode changed the directory", name);
-		if (rc == 0 && m->plan.changed != achanged)
+		/* A real run that fails (a missing destination directory) is
+		 * predicted as a change by Ansible's own check mode, which kiso
+		 * follows: compare predictions only for runs that succeed. */
+		if (rc == 0 && !afailed && m->plan.changed != achanged)
 			fail_msg("%s: check mode predicts changed=%d, ansible says %d", name,
 				 m->plan.changed, achanged);
 		rc = mt_run_value(m, module, args, true, false);
