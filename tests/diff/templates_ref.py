@@ -39,6 +39,8 @@ Output: TAP ("ok N - file: name" / "not ok N - ..." with a short diff as
 Usage: templates_ref.py [--kiso PATH] [--ref-only] [--jobs N] [SUBSTRING]
 """
 
+import atexit
+import shutil
 import concurrent.futures
 import difflib
 import glob
@@ -292,6 +294,7 @@ def main():
             pattern = a
 
     tmpdir = tempfile.mkdtemp(prefix="kiso-tmpl-")
+    atexit.register(shutil.rmtree, tmpdir, True)
     cases = []
     names = set()
     for src in sorted(glob.glob(os.path.join(CORPUS, "cases", "*.yml"))):

@@ -24,6 +24,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char dir[64];
 
+/* The scratch playbook directory goes when the fuzzer exits. */
+static void remove_dir(void)
+{
+	static const char *const files[] = { "roles/r/tasks/main.yml", "site.yml", NULL };
+	static const char *const dirs[] = { "roles/r/tasks", "roles/r", "roles", "", NULL };
+	char p[160];
+
+	for (size_t i = 0; files[i]; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
+		unlink(p);
+	}
+	for (size_t i = 0; dirs[i]; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
+		rmdir(p);
+	}
+}
+
 static void put(const char *rel, const uint8_t *data, size_t size)
 {
 	char path[128];
@@ -54,6 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		strcpy(dir, "/tmp/kiso-fuzz-pb-XXXXXX");
 		if (!mkdtemp(dir))
 			abort();
+		atexit(remove_dir);
 		snprintf(p, sizeof(p), "%s/roles", dir);
 		mkdir(p, 0700);
 		snprintf(p, sizeof(p), "%s/roles/r", dir);
